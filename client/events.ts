@@ -1,0 +1,17 @@
+/** A minimal typed event emitter: no dependency, works in every runtime. */
+export class Emitter<Events extends Record<string, unknown>> {
+  readonly #listeners = new Map<keyof Events, Set<(value: never) => void>>();
+
+  on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as (value: never) => void);
+    return () => set.delete(listener as (value: never) => void);
+  }
+
+  emit<K extends keyof Events>(event: K, value: Events[K]): void {
+    for (const listener of this.#listeners.get(event) ?? []) {
+      (listener as (value: Events[K]) => void)(value);
+    }
+  }
+}

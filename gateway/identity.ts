@@ -1,0 +1,63 @@
+import { base64UrlToBytes } from "../protocol/bytes.ts";
+import { issueCertificate, rootPublicKey } from "../protocol/certificate.ts";
+import type { ServerCertificate } from "../protocol/messages.ts";
+import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
+import type { KeyPair } from "../protocol/noise/index.ts";
+import type { Env } from "./env.ts";
+
+export interface GatewayIdentity {
+  readonly staticKey: KeyPair;
+  readonly rootPublicKey: Uint8Array;
+  readonly certificate: ServerCertificate;
+  readonly certificateExpiresMs: number;
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigurationError";
+  }
+}
+
+const CERT_LIFETIME_MS = 30 * 24 * 3600_000;
+// Issued an hour in the past so clients with slow clocks still accept it.
+const CLOCK_SKEW_MS = 3600_000;
+const RENEW_BEFORE_MS = 24 * 3600_000;
+
+function secretKey(env: Env, name: "NOISE_STATIC_KEY" | "ROOT_SIGNING_KEY"): Uint8Array {
+  const value = env[name];
+  if (!value) {
+    throw new ConfigurationError(`${name} is not set: run \`npm start\` (writes .dev.vars) or \`wrangler secret put ${name}\``);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = base64UrlToBytes(value);
+  } catch {
+    throw new ConfigurationError(`${name} is not base64url`);
+  }
+  if (bytes.length !== 32) throw new ConfigurationError(`${name} must encode exactly 32 bytes`);
+  return bytes;
+}
+
+// Per isolate: importing the key and signing the certificate once, not per connection.
+let cached: { readonly fingerprint: string; readonly identity: GatewayIdentity } | null = null;
+
+/** The gateway's Noise static key and its root-signed certificate, from the configured secrets. */
+export async function gatewayIdentity(env: Env, nowMs = Date.now()): Promise<GatewayIdentity> {
+  const fingerprint = `${env.NOISE_STATIC_KEY}|${env.ROOT_SIGNING_KEY}|${env.GATEWAY_NAME}`;
+  if (cached && cached.fingerprint === fingerprint && cached.identity.certificateExpiresMs - RENEW_BEFORE_MS > nowMs) {
+    return cached.identity;
+  }
+  const staticKey = await webcryptoX25519.keyPairFromPrivate(secretKey(env, "NOISE_STATIC_KEY"));
+  const rootSeed = secretKey(env, "ROOT_SIGNING_KEY");
+  const notAfterMs = nowMs + CERT_LIFETIME_MS;
+  const certificate = issueCertificate(rootSeed, {
+    staticKey: staticKey.publicKey,
+    issuer: env.GATEWAY_NAME || "parley",
+    notBeforeMs: nowMs - CLOCK_SKEW_MS,
+    notAfterMs,
+  });
+  const identity = { staticKey, rootPublicKey: rootPublicKey(rootSeed), certificate, certificateExpiresMs: notAfterMs };
+  cached = { fingerprint, identity };
+  return identity;
+}

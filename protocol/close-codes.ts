@@ -1,0 +1,31 @@
+/**
+ * WebSocket close codes the gateway uses (4000-4999 is the application range, RFC 6455 §7.4.2).
+ * Shared by gateway and client so both sides name a failure the same way.
+ */
+export const CloseCode = {
+  /** Normal shutdown by either side. */
+  NORMAL: 1000,
+  /** The gateway is restarting or rotating keys; reconnect. */
+  SERVICE_RESTART: 1012,
+  /** A frame that is not a binary Noise message, or one the current state cannot accept. */
+  MALFORMED_FRAME: 4400,
+  /** Handshake failed: bad Noise message, wrong prologue or key, failed certificate. */
+  HANDSHAKE_FAILED: 4401,
+  /** The client authenticated but may not act for this user/device. */
+  FORBIDDEN: 4403,
+  /** The handshake did not finish in time. */
+  HANDSHAKE_TIMEOUT: 4408,
+  /** A frame larger than one Noise message (65535 bytes). */
+  FRAME_TOO_LARGE: 4413,
+  /** A transport message failed authentication: tampered, replayed, reordered or nonce reuse. */
+  DECRYPT_FAILED: 4420,
+  /** The gateway hit an internal error; reconnecting is safe. */
+  INTERNAL_ERROR: 4500,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Codes after which reconnecting with the same credentials cannot succeed. */
+export function isFatalClose(code: number): boolean {
+  return code === CloseCode.FORBIDDEN;
+}

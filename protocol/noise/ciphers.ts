@@ -1,0 +1,62 @@
+import { gcm } from "@noble/ciphers/aes.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import type { CipherFunction } from "./suite.ts";
+
+// Spec §12.3: AESGCM nonce = 32 zero bits then the 64-bit counter big-endian;
+// ChaChaPoly (§12.4) = 32 zero bits then the counter little-endian.
+function nonceBytes(n: bigint, littleEndian: boolean): Uint8Array {
+  const iv = new Uint8Array(12);
+  new DataView(iv.buffer).setBigUint64(4, n, littleEndian);
+  return iv;
+}
+
+function asBytes(key: unknown): Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length !== 32) throw new TypeError("cipher key must be 32 bytes");
+  return key;
+}
+
+export const nobleAesGcm: CipherFunction = {
+  name: "AESGCM",
+  async prepareKey(k) {
+    return asBytes(k).slice();
+  },
+  async encrypt(key, n, ad, plaintext) {
+    return gcm(asBytes(key), nonceBytes(n, false), ad).encrypt(plaintext);
+  },
+  async decrypt(key, n, ad, ciphertext) {
+    return gcm(asBytes(key), nonceBytes(n, false), ad).decrypt(ciphertext);
+  },
+};
+
+export const nobleChaChaPoly: CipherFunction = {
+  name: "ChaChaPoly",
+  async prepareKey(k) {
+    return asBytes(k).slice();
+  },
+  async encrypt(key, n, ad, plaintext) {
+    return chacha20poly1305(asBytes(key), nonceBytes(n, true), ad).encrypt(plaintext);
+  },
+  async decrypt(key, n, ad, ciphertext) {
+    return chacha20poly1305(asBytes(key), nonceBytes(n, true), ad).decrypt(ciphertext);
+  },
+};
+
+function asCryptoKey(key: unknown): CryptoKey {
+  if (!(key instanceof CryptoKey)) throw new TypeError("expected a prepared AES-GCM CryptoKey");
+  return key;
+}
+
+export const webcryptoAesGcm: CipherFunction = {
+  name: "AESGCM",
+  prepareKey(k) {
+    return crypto.subtle.importKey("raw", asBytes(k), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+  },
+  async encrypt(key, n, ad, plaintext) {
+    const params = { name: "AES-GCM", iv: nonceBytes(n, false), additionalData: ad, tagLength: 128 };
+    return new Uint8Array(await crypto.subtle.encrypt(params, asCryptoKey(key), plaintext));
+  },
+  async decrypt(key, n, ad, ciphertext) {
+    const params = { name: "AES-GCM", iv: nonceBytes(n, false), additionalData: ad, tagLength: 128 };
+    return new Uint8Array(await crypto.subtle.decrypt(params, asCryptoKey(key), ciphertext));
+  },
+};

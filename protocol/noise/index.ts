@@ -1,0 +1,11 @@
+export { resolveSuite } from "./algorithms.ts";
+export { CipherState, type CipherStateSnapshot } from "./cipher-state.ts";
+export { MAX_NOISE_MESSAGE, NoiseError, type NoiseErrorReason } from "./errors.ts";
+export {
+  HandshakeState,
+  type HandshakeOptions,
+  type HandshakeResult,
+  type HandshakeSnapshot,
+} from "./handshake-state.ts";
+export { handshakePattern, parseProtocolName, type HandshakePattern, type ProtocolName } from "./patterns.ts";
+export type { Backend, CipherSuite, KeyPair } from "./suite.ts";

@@ -1,0 +1,53 @@
+import { AutoRouter, error, json, type IRequest } from "itty-router";
+import type { Env } from "../gateway/env.ts";
+import { ConfigurationError, gatewayIdentity } from "../gateway/identity.ts";
+import { bytesToBase64Url } from "../protocol/bytes.ts";
+import { isNetworkId } from "../protocol/identifiers.ts";
+import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
+import { utf8 } from "../protocol/bytes.ts";
+
+export { UserObject } from "../durable-objects/user-object.ts";
+
+const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
+  catch: (err) => {
+    if (err instanceof ConfigurationError) return error(503, { error: "misconfigured", message: err.message });
+    console.error(err);
+    return error(500, { error: "internal" });
+  },
+});
+
+router
+  .get("/health", () => json({ ok: true }))
+  /**
+   * Public gateway parameters. A client pins `rootKey` out of band in production (its provider
+   * ships it); `staticKey` lets a client start with IK instead of XX.
+   */
+  .get("/v1/gateway", async (_req, env) => {
+    const identity = await gatewayIdentity(env);
+    return json({
+      name: env.GATEWAY_NAME,
+      protocols: PROTOCOL,
+      prologue: utf8.decode(PROLOGUE),
+      rootKey: bytesToBase64Url(identity.rootPublicKey),
+      staticKey: bytesToBase64Url(identity.staticKey.publicKey),
+      certificate: {
+        details: bytesToBase64Url(identity.certificate.details),
+        signature: bytesToBase64Url(identity.certificate.signature),
+      },
+    });
+  })
+  /** WebSocket entry: the URL names the user; the handshake proves the claim inside their Durable Object. */
+  .get("/v1/connect/:networkId", (req, env) => {
+    const { networkId } = req.params;
+    if (!networkId || !isNetworkId(networkId)) return error(400, { error: "invalid-network-id", message: "not a network ID" });
+    if (req.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return error(426, { error: "upgrade-required", message: "connect with a WebSocket" });
+    }
+    // itty hands us a proxied Request that the stub cannot serialize; rebuild a plain one.
+    return env.USERS.get(env.USERS.idFromName(networkId)).fetch(new Request(req.url, { headers: req.headers }));
+  })
+  .all("*", () => error(404, { error: "not-found" }));
+
+export default {
+  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;
