@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { ParleyConnection, type ConnectionOptions } from "../../client/index.ts";
-import type { SocketLike } from "../../client/socket.ts";
+import { messageBytes, type SocketLike } from "../../client/socket.ts";
 import { base64UrlToBytes } from "../../protocol/bytes.ts";
 import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../../protocol/noise/index.ts";
@@ -80,13 +80,16 @@ export function nextClose(ws: WebSocket, timeoutMs = 5000): Promise<CloseInfo> {
   });
 }
 
+/** The next message on `ws` (listeners are one-shot, so calls queue up in order). */
 export function nextMessage(ws: WebSocket, timeoutMs = 5000): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no message")), timeoutMs);
-    ws.addEventListener("message", (e) => {
+    const listener = (e: MessageEvent) => {
+      ws.removeEventListener("message", listener);
       clearTimeout(timer);
-      resolve(new Uint8Array(e.data as ArrayBuffer));
-    });
+      messageBytes(e.data).then((bytes) => (bytes ? resolve(bytes) : reject(new Error("text frame"))), reject);
+    };
+    ws.addEventListener("message", listener);
   });
 }
 

@@ -1,0 +1,41 @@
+import { encodeClientHello } from "../../protocol/messages.ts";
+import { PipesInitiator, type SecureChannel } from "../../protocol/pipes/index.ts";
+import { nextMessage, openSocket, type TestDevice } from "./gateway.ts";
+
+export function helloFor(device: TestDevice): Uint8Array {
+  return encodeClientHello({
+    networkId: device.networkId,
+    deviceId: device.deviceId,
+    providerToken: "dev-token",
+    clientVersion: "raw-test",
+  });
+}
+
+export interface RawSession {
+  readonly ws: WebSocket;
+  readonly channel: SecureChannel;
+  /** Every frame this client sent during the handshake, for replay tests. */
+  readonly sent: Uint8Array[];
+}
+
+/**
+ * A hand-driven client: the handshake without the SDK's checks, so tests can capture,
+ * replay and tamper with individual frames.
+ */
+export async function rawSession(device: TestDevice, serverStaticKey?: Uint8Array): Promise<RawSession> {
+  const ws = await openSocket(`/v1/connect/${device.networkId}`);
+  const sent: Uint8Array[] = [];
+  const send = (frame: Uint8Array) => {
+    sent.push(frame);
+    ws.send(frame);
+  };
+  const initiator = new PipesInitiator({ staticKey: device.staticKey, serverStaticKey });
+  const reply = nextMessage(ws);
+  send(await initiator.begin(helloFor(device)));
+  await initiator.receive(await reply);
+  const ready = nextMessage(ws);
+  const { frame, channel } = await initiator.finish();
+  if (frame) send(frame);
+  await channel.open(await ready);
+  return { ws, channel, sent };
+}
