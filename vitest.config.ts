@@ -6,20 +6,26 @@ import { defineConfig } from "vitest/config";
 const b64url = (n: number) => randomBytes(n).toString("base64url");
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          NOISE_STATIC_KEY: b64url(32),
-          ROOT_SIGNING_KEY: b64url(32),
-        },
-      },
-    }),
-  ],
   server: { fs: { allow: [".", "../shared"] } },
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
+    projects: [
+      {
+        // The gateway and its tests inside workerd: real Worker, Durable Objects, storage, WebSockets.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { NOISE_STATIC_KEY: b64url(32), ROOT_SIGNING_KEY: b64url(32) },
+            },
+          }),
+        ],
+        server: { fs: { allow: [".", "../shared"] } },
+        test: { name: "workerd", include: ["test/**/*.test.ts"], exclude: ["test/node/**"], testTimeout: 30_000 },
+      },
+      {
+        // The SDK in Node against `wrangler dev` over real TCP WebSockets.
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+    ],
   },
 });

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ParleyConnection } from "../../client/index.ts";
+import { base64UrlToBytes } from "../../protocol/bytes.ts";
+import { CloseCode } from "../../protocol/close-codes.ts";
+import { nobleX25519 } from "../../protocol/noise/dh25519.ts";
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+const networkId = () => Array.from(randomBytes(26), (b) => BASE32[b & 31]).join("");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+let wrangler: ChildProcess;
+let base: string;
+let stateDir: string;
+let rootKey: Uint8Array;
+let output = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  stateDir = mkdtempSync(join(tmpdir(), "parley-dev-"));
+  wrangler = spawn(
+    "node_modules/.bin/wrangler",
+    [
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir,
+      "--var", `NOISE_STATIC_KEY:${randomBytes(32).toString("base64url")}`,
+      "--var", `ROOT_SIGNING_KEY:${randomBytes(32).toString("base64url")}`,
+    ],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, detached: true },
+  );
+  wrangler.stdout?.on("data", (d) => (output += d));
+  wrangler.stderr?.on("data", (d) => (output += d));
+  // The gateway's own keys come from --var here (or a developer's .dev.vars); the root key is read back.
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`${base}/v1/gateway`);
+      if (res.ok) {
+        rootKey = base64UrlToBytes(((await res.json()) as { rootKey: string }).rootKey);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (wrangler.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`wrangler dev did not start:\n${output}`);
+});
+
+afterAll(() => {
+  try {
+    if (wrangler?.pid) process.kill(-wrangler.pid, "SIGTERM");
+  } catch {
+    // Already exited.
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function device() {
+  return { networkId: networkId(), deviceId: "node1", staticKey: await nobleX25519.generateKeyPair() };
+}
+
+describe("SDK over real TCP WebSockets against wrangler dev", () => {
+  it("handshakes with XX, then IK with the learned key, and pings", async () => {
+    const d = await device();
+    const options = { gatewayUrl: base, ...d, rootKey, providerToken: () => "t", keepaliveMs: 0, reconnect: false as const, backend: "noble" as const };
+    const first = new ParleyConnection(options);
+    expect((await first.connect()).mode).toBe("XX");
+    expect(await first.ping()).toBeGreaterThanOrEqual(0);
+    first.close();
+    const second = new ParleyConnection({ ...options, serverStaticKey: first.serverStaticKey, backend: "webcrypto" });
+    expect((await second.connect()).mode).toBe("IK");
+    expect(await second.ping()).toBeGreaterThanOrEqual(0);
+    second.close();
+  });
+
+  it("closes a garbage frame from a plain WebSocket with a clear code", async () => {
+    const ws = new WebSocket(`${base.replace("http", "ws")}/v1/connect/${networkId()}`);
+    await new Promise((resolve, reject) => {
+      ws.addEventListener("open", resolve, { once: true });
+      ws.addEventListener("error", reject, { once: true });
+    });
+    const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve, { once: true }));
+    ws.send(new Uint8Array([0x7f, 1, 2, 3]));
+    const event = await closed;
+    expect(event.code).toBe(CloseCode.MALFORMED_FRAME);
+    expect(event.reason).toMatch(/unknown first handshake frame tag/);
+  });
+});
