@@ -3,7 +3,7 @@ import { verifyCertificate } from "../protocol/certificate.ts";
 import { CloseCode, isFatalClose } from "../protocol/close-codes.ts";
 import { decodeControl, decodeServerHello, encodeClientHello, encodeControl } from "../protocol/messages.ts";
 import type { Backend, KeyPair } from "../protocol/noise/index.ts";
-import { Channel, PipesInitiator, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
+import { Channel, PipesInitiator, type ChannelId, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { Emitter } from "./events.ts";
 import { FrameQueue, SocketClosedError } from "./frame-queue.ts";
@@ -72,6 +72,7 @@ class HandshakeRejected extends Error {
  */
 export class ParleyConnection extends Emitter<ConnectionEvents> {
   #state: ConnectionState = "idle";
+  #session: { sessionId: string; mode: PipesMode } | null = null;
   #attempt: Attempt | null = null;
   #serverStaticKey: Uint8Array | null;
   #failures = 0;
@@ -97,6 +98,7 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
   /** Starts connecting; resolves once a session is open, rejects if it will never open. */
   connect(): Promise<{ sessionId: string; mode: PipesMode }> {
     if (this.#state === "closed") return Promise.reject(new Error("connection was closed"));
+    if (this.#state === "open" && this.#session) return Promise.resolve(this.#session);
     return new Promise((resolve, reject) => {
       const offOpen = this.on("open", (info) => {
         offOpen();
@@ -135,13 +137,13 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
     if (attempt) this.#finish(attempt, code, reason, true);
   }
 
-  #sendSealed(channel: number, payload: Uint8Array): Promise<void> {
+  #sendSealed(channel: ChannelId, payload: Uint8Array): Promise<void> {
     const attempt = this.#attempt;
     if (this.#state !== "open" || !attempt?.channel) return Promise.reject(new Error("connection is not open"));
     const secure = attempt.channel;
     // Seal in call order and send in the same order: the gateway expects consecutive nonces.
     const sending = this.#sendChain.then(async () => {
-      const frame = await secure.seal(channel as 0 | 1, payload);
+      const frame = await secure.seal(channel, payload);
       if (attempt.finished) throw new Error("connection closed before the frame was sent");
       attempt.socket.send(frame);
     });
@@ -210,9 +212,10 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
       this.emit("serverKey", response.serverStaticKey);
     }
     this.#state = "open";
+    this.#session = { sessionId: ready.sessionId, mode: initiator.mode };
     this.#failures = 0;
     this.#startKeepalive(attempt);
-    this.emit("open", { sessionId: ready.sessionId, mode: initiator.mode });
+    this.emit("open", this.#session);
   }
 
   async #pump(attempt: Attempt): Promise<void> {

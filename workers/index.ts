@@ -1,10 +1,9 @@
 import { AutoRouter, error, json, type IRequest } from "itty-router";
 import type { Env } from "../gateway/env.ts";
 import { ConfigurationError, gatewayIdentity } from "../gateway/identity.ts";
-import { bytesToBase64Url } from "../protocol/bytes.ts";
+import { bytesToBase64Url, utf8 } from "../protocol/bytes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
-import { utf8 } from "../protocol/bytes.ts";
 
 export { UserObject } from "../durable-objects/user-object.ts";
 

@@ -1,6 +1,5 @@
 import { CipherState, MAX_NOISE_MESSAGE, NoiseError, type CipherStateSnapshot } from "../noise/index.ts";
-import { webcryptoAesGcm } from "../noise/ciphers.ts";
-import { nobleAesGcm } from "../noise/ciphers.ts";
+import { nobleAesGcm, webcryptoAesGcm } from "../noise/ciphers.ts";
 import type { Backend, HandshakeResult } from "../noise/index.ts";
 import { Channel, MAX_TRANSPORT_PAYLOAD, type ChannelId } from "./constants.ts";
 
@@ -38,6 +37,7 @@ export class SecureChannel {
     return new SecureChannel(result.send, result.receive, result.handshakeHash, result.remoteStatic);
   }
 
+  /** Parley's Pipes suites all use AESGCM, so the snapshot need not name the cipher. */
   static async restore(snapshot: SecureChannelSnapshot, backend: Backend = "webcrypto"): Promise<SecureChannel> {
     const cipher = backend === "webcrypto" ? webcryptoAesGcm : nobleAesGcm;
     const [send, receive] = await Promise.all([

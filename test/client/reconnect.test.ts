@@ -81,3 +81,12 @@ describe("client SDK: reconnect, keepalive, backoff", () => {
     expect(new Set(samples).size).toBeGreaterThan(50);
   });
 });
+
+describe("client SDK: connect()", () => {
+  it("on an open connection resolves at once with the current session", async () => {
+    const conn = await newConnection(await newDevice());
+    const first = await conn.connect();
+    expect(await conn.connect()).toEqual(first);
+    conn.close();
+  });
+});
