@@ -15,31 +15,28 @@ function asBytes(key: unknown): Uint8Array {
   return key;
 }
 
-export const nobleAesGcm: CipherFunction = {
-  name: "AESGCM",
-  async prepareKey(k) {
-    return asBytes(k).slice();
-  },
-  async encrypt(key, n, ad, plaintext) {
-    return gcm(asBytes(key), nonceBytes(n, false), ad).encrypt(plaintext);
-  },
-  async decrypt(key, n, ad, ciphertext) {
-    return gcm(asBytes(key), nonceBytes(n, false), ad).decrypt(ciphertext);
-  },
+type NobleAead = (key: Uint8Array, nonce: Uint8Array, ad: Uint8Array) => {
+  encrypt(plaintext: Uint8Array): Uint8Array;
+  decrypt(ciphertext: Uint8Array): Uint8Array;
 };
 
-export const nobleChaChaPoly: CipherFunction = {
-  name: "ChaChaPoly",
-  async prepareKey(k) {
-    return asBytes(k).slice();
-  },
-  async encrypt(key, n, ad, plaintext) {
-    return chacha20poly1305(asBytes(key), nonceBytes(n, true), ad).encrypt(plaintext);
-  },
-  async decrypt(key, n, ad, ciphertext) {
-    return chacha20poly1305(asBytes(key), nonceBytes(n, true), ad).decrypt(ciphertext);
-  },
-};
+function nobleCipher(name: string, aead: NobleAead, littleEndianNonce: boolean): CipherFunction {
+  return {
+    name,
+    async prepareKey(k) {
+      return asBytes(k).slice();
+    },
+    async encrypt(key, n, ad, plaintext) {
+      return aead(asBytes(key), nonceBytes(n, littleEndianNonce), ad).encrypt(plaintext);
+    },
+    async decrypt(key, n, ad, ciphertext) {
+      return aead(asBytes(key), nonceBytes(n, littleEndianNonce), ad).decrypt(ciphertext);
+    },
+  };
+}
+
+export const nobleAesGcm = nobleCipher("AESGCM", gcm, false);
+export const nobleChaChaPoly = nobleCipher("ChaChaPoly", chacha20poly1305, true);
 
 function asCryptoKey(key: unknown): CryptoKey {
   if (!(key instanceof CryptoKey)) throw new TypeError("expected a prepared AES-GCM CryptoKey");
