@@ -64,7 +64,7 @@ async function onFirstMessage(
   const serverHello = encodeServerHello({ certificate: deps.identity.certificate, serverTimeMs: deps.now() });
   if (first.mode !== "IK") {
     const { frame: reply } = await responder.respond(serverHello);
-    writeAttachment(ws, { ...attachment, phase: "handshaking", responder: responder.snapshot() });
+    writeAttachment(ws, { ...attachment, phase: "handshaking", responder: await responder.snapshot() });
     ws.send(reply);
     return;
   }

@@ -99,14 +99,15 @@ export class HandshakeState {
     return hs;
   }
 
-  snapshot(): HandshakeSnapshot {
+  async snapshot(): Promise<HandshakeSnapshot> {
     if (this.#result) throw new NoiseError("handshake-complete", "nothing to snapshot after the handshake");
+    const e = this.e ? await this.suite.dh.exportPrivateKey(this.e) : null;
     return {
       protocolName: this.protocol.full,
       initiator: this.initiator,
       symmetric: this.symmetric.snapshot(),
       messageIndex: this.#messageIndex,
-      e: this.e ? this.e.privateKey.slice() : null,
+      e,
       rs: this.rs,
       re: this.re,
       psks: this.psks,

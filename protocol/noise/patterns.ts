@@ -102,8 +102,18 @@ export interface ProtocolName {
   readonly hash: string;
 }
 
-/** Parses "Noise_<pattern>_<dh>_<cipher>_<hash>" (spec §8). */
+const parsedNames = new Map<string, ProtocolName>();
+
+/** Parses "Noise_<pattern>_<dh>_<cipher>_<hash>" (spec §8). Results are immutable and cached. */
 export function parseProtocolName(full: string): ProtocolName {
+  const cached = parsedNames.get(full);
+  if (cached) return cached;
+  const parsed = parseUncached(full);
+  if (parsedNames.size < 64) parsedNames.set(full, parsed);
+  return parsed;
+}
+
+function parseUncached(full: string): ProtocolName {
   const parts = full.split("_");
   if (parts.length !== 5 || parts[0] !== "Noise") {
     throw new NoiseError("invalid-protocol-name", `not a Noise protocol name: ${full}`);

@@ -7,7 +7,11 @@
 
 export interface KeyPair {
   readonly publicKey: Uint8Array;
-  readonly privateKey: Uint8Array;
+  /**
+   * Raw private scalar. Absent for keys generated inside WebCrypto: exporting costs time
+   * and is only needed to persist the key (`DhFunction.exportPrivateKey`).
+   */
+  readonly privateKey?: Uint8Array;
   /** Implementation-specific cached handle (e.g. an imported CryptoKey); never serialized. */
   readonly handle?: unknown;
 }
@@ -18,6 +22,8 @@ export interface DhFunction {
   generateKeyPair(): Promise<KeyPair>;
   keyPairFromPrivate(privateKey: Uint8Array): Promise<KeyPair>;
   dh(keyPair: KeyPair, publicKey: Uint8Array): Promise<Uint8Array>;
+  /** The raw private scalar, for persisting a key pair (e.g. a hibernating handshake). */
+  exportPrivateKey(keyPair: KeyPair): Promise<Uint8Array>;
 }
 
 /** A cipher key prepared once per CipherState (e.g. an AES-GCM CryptoKey), reused for every message. */

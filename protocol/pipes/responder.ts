@@ -44,9 +44,9 @@ export class PipesResponder {
     return new PipesResponder(staticKey, backend, hs, snapshot.mode);
   }
 
-  snapshot(): ResponderSnapshot {
+  async snapshot(): Promise<ResponderSnapshot> {
     if (!this.hs || !this.modeValue) throw new PipesError("unexpected-frame", "handshake not started");
-    return { mode: this.modeValue, handshake: this.hs.snapshot() };
+    return { mode: this.modeValue, handshake: await this.hs.snapshot() };
   }
 
   get mode(): PipesMode | null {
