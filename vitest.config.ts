@@ -10,17 +10,32 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // The gateway and its tests inside workerd: real Worker, Durable Objects, storage, WebSockets.
+        // The gateway and its tests inside workerd: real Worker, Durable Objects, KV, WebSockets,
+        // and a real JWKS endpoint (test/support/jwks-server.ts) reached over HTTP.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { NOISE_STATIC_KEY: b64url(32), ROOT_SIGNING_KEY: b64url(32) },
+              bindings: {
+                NOISE_STATIC_KEY: b64url(32),
+                ROOT_SIGNING_KEY: b64url(32),
+                NETWORK_ID_KEY: b64url(32),
+                ADMIN_TOKEN: b64url(24),
+                DEV_PROVIDER_KEY: b64url(32),
+                ALLOW_HTTP_JWKS: "true",
+                JWKS_SERVER_URL: inject("jwksServerUrl"),
+              },
             },
-          }),
+          })),
         ],
         server: { fs: { allow: [".", "../shared"] } },
-        test: { name: "workerd", include: ["test/**/*.test.ts"], exclude: ["test/node/**"], testTimeout: 30_000 },
+        test: {
+          name: "workerd",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**"],
+          globalSetup: ["test/support/jwks-server.ts"],
+          testTimeout: 30_000,
+        },
       },
       {
         // The SDK in Node against `wrangler dev` over real TCP WebSockets.

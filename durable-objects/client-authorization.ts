@@ -1,5 +1,9 @@
-import { decodeClientHello, type ClientHello } from "../protocol/messages.ts";
-import { DEVICE_ID_PATTERN } from "../protocol/identifiers.ts";
+import { networkIdFor } from "../gateway/auth/identifiers.ts";
+import { TokenError, verifyProviderToken } from "../gateway/auth/provider-token.ts";
+import type { Env } from "../gateway/env.ts";
+import { timingSafeEqual } from "../protocol/bytes.ts";
+import { decodeClientHello } from "../protocol/messages.ts";
+import type { DeviceRegistry } from "./device-registry.ts";
 
 export class ForbiddenError extends Error {
   constructor(message: string) {
@@ -8,14 +12,39 @@ export class ForbiddenError extends Error {
   }
 }
 
+export interface AuthorizedClient {
+  readonly deviceId: string;
+  readonly providerId: string;
+}
+
 /**
- * Decides whether an authenticated Noise peer may act for this Durable Object's user.
- * Today: the hello must name this user and a well-formed device. Issue #3 adds the
- * enrolled-device key match and provider JWT verification here, at this single gate.
+ * The single gate between an authenticated Noise peer and a user's Durable Object. The
+ * peer may act for this user only if its fresh provider token verifies, was issued for
+ * this user (the network ID derives from the token's provider and subject, so provider A's
+ * tokens can never reach provider B's users), is bound to the very static key that just
+ * completed the handshake, names an enrolled device with that key, and was never used before.
+ * Token problems are retryable (TokenError); identity mismatches are not (ForbiddenError).
  */
-export function authorizeClient(networkId: string, helloBytes: Uint8Array, _clientStaticKey: Uint8Array): ClientHello {
+export async function authorizeClient(
+  env: Env,
+  devices: DeviceRegistry,
+  networkId: string,
+  helloBytes: Uint8Array,
+  clientStaticKey: Uint8Array,
+  nowMs: number,
+): Promise<AuthorizedClient> {
   const hello = decodeClientHello(helloBytes);
   if (hello.networkId !== networkId) throw new ForbiddenError("hello is for a different user than this connection");
-  if (!DEVICE_ID_PATTERN.test(hello.deviceId)) throw new ForbiddenError("hello carries no valid device ID");
-  return hello;
+  const token = await verifyProviderToken(env, hello.providerToken, nowMs);
+  if ((await networkIdFor(env, token.provider.id, token.sub)) !== networkId) {
+    throw new ForbiddenError("provider token is for a different user");
+  }
+  if (!timingSafeEqual(token.deviceKey, clientStaticKey)) {
+    throw new ForbiddenError("provider token is bound to a different device key");
+  }
+  if (!devices.isEnrolled(hello.deviceId, clientStaticKey)) {
+    throw new ForbiddenError("device is not enrolled with this key");
+  }
+  if (!devices.useToken(token.jti, token.expMs, nowMs)) throw new TokenError("replayed", "provider token replayed");
+  return { deviceId: hello.deviceId, providerId: token.provider.id };
 }

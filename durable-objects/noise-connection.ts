@@ -3,9 +3,11 @@ import { encodeControl, decodeControl, encodeServerHello, MessageFormatError, ty
 import { MAX_NOISE_MESSAGE, NoiseError } from "../protocol/noise/index.ts";
 import { Channel, PipesError, PipesResponder, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
+import { TokenError } from "../gateway/auth/provider-token.ts";
+import type { Env } from "../gateway/env.ts";
 import type { GatewayIdentity } from "../gateway/identity.ts";
 import { authorizeClient, ForbiddenError } from "./client-authorization.ts";
-import type { ReplayGuard } from "./replay-guard.ts";
+import type { DeviceRegistry } from "./device-registry.ts";
 import { readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
 /** A failure that ends the connection with a specific close code. */
@@ -19,8 +21,9 @@ class CloseError extends Error {
 }
 
 export interface ConnectionDeps {
+  readonly env: Env;
   readonly identity: GatewayIdentity;
-  readonly replayGuard: ReplayGuard;
+  readonly devices: DeviceRegistry;
   readonly now: () => number;
 }
 
@@ -68,13 +71,11 @@ async function onFirstMessage(
     ws.send(reply);
     return;
   }
-  const hello = authorizeClient(attachment.networkId, first.client.clientHello, first.client.clientStaticKey);
-  if (!deps.replayGuard.firstUse(first.clientEphemeralKey, deps.now())) {
-    throw new CloseError(CloseCode.HANDSHAKE_FAILED, "replayed IK handshake message");
-  }
+  // A replayed IK message 1 (0-RTT data is replayable) carries an already used token: refused here.
+  const client = await authorizeClient(deps.env, deps.devices, attachment.networkId, first.client.clientHello, first.client.clientStaticKey, deps.now());
   const { frame: reply, channel } = await responder.respond(serverHello);
   ws.send(reply);
-  await openSession(ws, attachment, hello.deviceId, channel!, deps);
+  await openSession(ws, attachment, client.deviceId, channel!, deps);
 }
 
 async function onFinishMessage(
@@ -85,8 +86,8 @@ async function onFinishMessage(
 ): Promise<void> {
   const responder = await PipesResponder.restore(attachment.responder, deps.identity.staticKey);
   const { client, channel } = await responder.readFinish(frame);
-  const hello = authorizeClient(attachment.networkId, client.clientHello, client.clientStaticKey);
-  await openSession(ws, attachment, hello.deviceId, channel, deps);
+  const authorized = await authorizeClient(deps.env, deps.devices, attachment.networkId, client.clientHello, client.clientStaticKey, deps.now());
+  await openSession(ws, attachment, authorized.deviceId, channel, deps);
 }
 
 async function openSession(
@@ -182,6 +183,7 @@ function closeFor(ws: WebSocket, err: unknown): void {
 function classify(err: unknown): [number, string] {
   if (err instanceof CloseError) return [err.code, err.message];
   if (err instanceof ForbiddenError) return [CloseCode.FORBIDDEN, err.message];
+  if (err instanceof TokenError) return [CloseCode.HANDSHAKE_FAILED, `token ${err.reason}: ${err.message}`];
   if (err instanceof MessageFormatError) return [CloseCode.HANDSHAKE_FAILED, err.message];
   if (err instanceof PipesError) {
     return [err.reason === "handshake-failed" ? CloseCode.HANDSHAKE_FAILED : CloseCode.MALFORMED_FRAME, err.message];

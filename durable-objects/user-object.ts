@@ -4,9 +4,11 @@ import { gatewayIdentity } from "../gateway/identity.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { handleFrame } from "./noise-connection.ts";
-import { ReplayGuard } from "./replay-guard.ts";
+import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { readAttachment, writeAttachment } from "./socket-attachment.ts";
+
+export type EnrollResult = { readonly ok: true; readonly created: boolean; readonly deviceCount: number } | { readonly ok: false; readonly reason: "replayed" };
 
 /** A connection must finish the Noise handshake within this time or is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -18,11 +20,23 @@ export const HANDSHAKE_TIMEOUT_MS = 30_000;
  */
 export class UserObject extends DurableObject<Env> {
   readonly #queue = new SerialQueue<WebSocket>();
-  readonly #replayGuard: ReplayGuard;
+  readonly #devices: DeviceRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#replayGuard = new ReplayGuard(ctx.storage.sql);
+    this.#devices = new DeviceRegistry(ctx.storage.sql);
+  }
+
+  /**
+   * Enrollment RPC from the Worker, which has already verified the token. Here, inside the
+   * user's single-threaded object, the token is consumed (replays refused) and the device
+   * recorded in one step.
+   */
+  async enroll(request: Enrollment & { readonly jti: string; readonly expMs: number }): Promise<EnrollResult> {
+    const now = Date.now();
+    if (!this.#devices.useToken(request.jti, request.expMs, now)) return { ok: false, reason: "replayed" };
+    const created = this.#devices.enroll(request, now);
+    return { ok: true, created, deviceCount: this.#devices.deviceCount() };
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -44,7 +58,7 @@ export class UserObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
     await this.#queue.run(ws, async () => {
       const identity = await gatewayIdentity(this.env);
-      await handleFrame(ws, message, { identity, replayGuard: this.#replayGuard, now: Date.now });
+      await handleFrame(ws, message, { env: this.env, identity, devices: this.#devices, now: Date.now });
     });
   }
 

@@ -1,12 +1,24 @@
 import type { UserObject } from "../durable-objects/user-object.ts";
 
-/** Bindings and secrets of the gateway (wrangler.toml + secrets / .dev.vars). */
+/** Bindings, variables and secrets of the gateway (wrangler.toml + secrets / .dev.vars). */
 export interface Env {
   readonly USERS: DurableObjectNamespace<UserObject>;
+  /** Provider registry (`provider:<id>`, `issuer:<iss>`) and cached JWKS (`jwks:<id>`). */
+  readonly PROVIDERS: KVNamespace;
   /** X25519 private key of the gateway's Noise static key, base64url (32 bytes). Secret. */
   readonly NOISE_STATIC_KEY: string;
   /** Ed25519 seed of the gateway root signing key, base64url (32 bytes). Secret. */
   readonly ROOT_SIGNING_KEY: string;
+  /** HMAC key deriving network IDs from (provider, subject), base64url (32 bytes). Secret; never rotate. */
+  readonly NETWORK_ID_KEY: string;
+  /** Bearer token for /v1/admin. Secret. */
+  readonly ADMIN_TOKEN: string;
   /** Shown to clients as the certificate issuer. */
   readonly GATEWAY_NAME: string;
+  /** The `aud` provider tokens must carry unless a provider entry overrides it. */
+  readonly GATEWAY_AUDIENCE: string;
+  /** "true" allows http:// JWKS URIs (local development and tests only). */
+  readonly ALLOW_HTTP_JWKS?: string;
+  /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */
+  readonly DEV_PROVIDER_KEY?: string;
 }

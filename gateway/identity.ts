@@ -1,9 +1,9 @@
-import { base64UrlToBytes } from "../protocol/bytes.ts";
 import { issueCertificate, rootPublicKey } from "../protocol/certificate.ts";
 import type { ServerCertificate } from "../protocol/messages.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../protocol/noise/index.ts";
 import type { Env } from "./env.ts";
+import { secretKey } from "./secrets.ts";
 
 export interface GatewayIdentity {
   readonly staticKey: KeyPair;
@@ -12,32 +12,10 @@ export interface GatewayIdentity {
   readonly certificateExpiresMs: number;
 }
 
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigurationError";
-  }
-}
-
 const CERT_LIFETIME_MS = 30 * 24 * 3600_000;
 // Issued an hour in the past so clients with slow clocks still accept it.
 const CLOCK_SKEW_MS = 3600_000;
 const RENEW_BEFORE_MS = 24 * 3600_000;
-
-function secretKey(env: Env, name: "NOISE_STATIC_KEY" | "ROOT_SIGNING_KEY"): Uint8Array {
-  const value = env[name];
-  if (!value) {
-    throw new ConfigurationError(`${name} is not set: run \`npm start\` (writes .dev.vars) or \`wrangler secret put ${name}\``);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = base64UrlToBytes(value);
-  } catch {
-    throw new ConfigurationError(`${name} is not base64url`);
-  }
-  if (bytes.length !== 32) throw new ConfigurationError(`${name} must encode exactly 32 bytes`);
-  return bytes;
-}
 
 // Per isolate: importing the key and signing the certificate once, not per connection.
 let cached: { readonly fingerprint: string; readonly identity: GatewayIdentity } | null = null;

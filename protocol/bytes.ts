@@ -73,6 +73,26 @@ export function base64UrlToBytes(text: string): Uint8Array {
   return out;
 }
 
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** Lowercase RFC 4648 base32 without padding: case-insensitive-safe IDs for URLs and logs. */
+export function bytesToBase32(bytes: Uint8Array): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(value >> bits) & 31]!;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31]!;
+  return out;
+}
+
 export const utf8 = {
   encode: (s: string): Uint8Array => new TextEncoder().encode(s),
   decode: (b: Uint8Array): string => new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(b),

@@ -1,6 +1,9 @@
-// Types `env` from "cloudflare:test" as the gateway's own bindings.
+// Types `env` from "cloudflare:test" as the gateway's own bindings plus test-only ones.
 type GatewayEnv = import("../gateway/env.ts").Env;
 
 declare namespace Cloudflare {
-  interface Env extends GatewayEnv {}
+  interface Env extends GatewayEnv {
+    /** Base URL of the test JWKS server (test/support/jwks-server.ts). */
+    readonly JWKS_SERVER_URL: string;
+  }
 }

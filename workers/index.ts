@@ -1,15 +1,22 @@
 import { AutoRouter, error, json, type IRequest } from "itty-router";
 import type { Env } from "../gateway/env.ts";
-import { ConfigurationError, gatewayIdentity } from "../gateway/identity.ts";
+import { gatewayIdentity } from "../gateway/identity.ts";
+import { ConfigurationError } from "../gateway/secrets.ts";
 import { bytesToBase64Url, utf8 } from "../protocol/bytes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
+import { adminRouter } from "./admin.ts";
+import { devProviderRouter } from "./dev-provider.ts";
+import { enroll } from "./enroll.ts";
+import { HttpError } from "./http.ts";
+import { refreshAllJwks } from "./jwks-cron.ts";
 
 export { UserObject } from "../durable-objects/user-object.ts";
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   catch: (err) => {
     if (err instanceof ConfigurationError) return error(503, { error: "misconfigured", message: err.message });
+    if (err instanceof HttpError) return error(err.status, { error: err.code, message: err.message });
     console.error(err);
     return error(500, { error: "internal" });
   },
@@ -45,8 +52,18 @@ router
     // itty hands us a proxied Request that the stub cannot serialize; rebuild a plain one.
     return env.USERS.get(env.USERS.idFromName(networkId)).fetch(new Request(req.url, { headers: req.headers }));
   })
+  .post("/v1/enroll", enroll)
+  .all("/v1/admin/*", adminRouter.fetch)
+  .all("/dev/provider/*", devProviderRouter.fetch)
   .all("*", () => error(404, { error: "not-found" }));
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  scheduled: async (_controller, env, ctx) => {
+    ctx.waitUntil(
+      refreshAllJwks(env).then(({ refreshed, failed }) => {
+        if (failed.length > 0) console.warn(`JWKS refresh: ${failed.length}/${refreshed} failed: ${failed.join(", ")}`);
+      }),
+    );
+  },
 } satisfies ExportedHandler<Env>;

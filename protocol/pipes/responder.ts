@@ -18,7 +18,7 @@ export interface ClientIdentity {
 }
 
 export type FirstMessage =
-  | { readonly mode: "IK"; readonly client: ClientIdentity; readonly clientEphemeralKey: Uint8Array }
+  | { readonly mode: "IK"; readonly client: ClientIdentity }
   | { readonly mode: "XX" | "XXfallback"; readonly client: null };
 
 const DH_LEN = 32;
@@ -71,11 +71,7 @@ export class PipesResponder {
       const clientHello = await ik.readMessage(message);
       this.hs = ik;
       this.modeValue = "IK";
-      return {
-        mode: "IK",
-        client: { clientHello, clientStaticKey: ik.remoteStatic! },
-        clientEphemeralKey: ik.remoteEphemeral!,
-      };
+      return { mode: "IK", client: { clientHello, clientStaticKey: ik.remoteStatic! } };
     } catch (err) {
       // Noise Pipes (spec §10.4): an IK message we cannot decrypt (the client pinned an old key)
       // is answered with XXfallback. Anything else about it is malformed input.

@@ -87,8 +87,7 @@ describe("bad input is answered by a clean close and changes nothing", () => {
   });
 
   it("replayed IK message 1 on a new connection", async () => {
-    const other = { ...(await newDevice(device.networkId)), deviceId: "dev2" };
-    const ik = await rawSession(other, (await gatewayInfo()).staticKey);
+    const ik = await rawSession(await newDevice(device.sub), (await gatewayInfo()).staticKey);
     await attack([ik.sent[0]!], CloseCode.HANDSHAKE_FAILED, /replayed/);
     ik.ws.close(1000);
   });
@@ -111,7 +110,7 @@ describe("bad input is answered by a clean close and changes nothing", () => {
   });
 
   it("tampered transport frame closes the session that received it", async () => {
-    const victim = await rawSession({ ...device, deviceId: "dev3" });
+    const victim = await rawSession(await newDevice(device.sub));
     const frame = await victim.channel.seal(Channel.CONTROL, encodeControl({ kind: "ping", id: 1 }));
     frame[frame.length - 1]! ^= 1;
     const closed = nextClose(victim.ws);
@@ -121,7 +120,7 @@ describe("bad input is answered by a clean close and changes nothing", () => {
   });
 
   it("replayed transport frame closes the session", async () => {
-    const victim = await rawSession({ ...device, deviceId: "dev4" });
+    const victim = await rawSession(await newDevice(device.sub));
     const frame = await victim.channel.seal(Channel.CONTROL, encodeControl({ kind: "ping", id: 1 }));
     const pong = nextMessage(victim.ws);
     victim.ws.send(frame);
@@ -133,7 +132,7 @@ describe("bad input is answered by a clean close and changes nothing", () => {
   });
 
   it("garbage control payload inside a valid transport frame", async () => {
-    const victim = await rawSession({ ...device, deviceId: "dev5" });
+    const victim = await rawSession(await newDevice(device.sub));
     const closed = nextClose(victim.ws);
     victim.ws.send(await victim.channel.seal(Channel.CONTROL, new Uint8Array([0xff, 0xff, 0xff])));
     expect((await closed).code).toBe(CloseCode.MALFORMED_FRAME);

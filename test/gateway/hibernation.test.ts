@@ -41,7 +41,7 @@ describe("transport state across hibernation and eviction", () => {
     const ws = await openSocket(`/v1/connect/${device.networkId}`);
     const initiator = new PipesInitiator({ staticKey: device.staticKey });
     const reply = nextMessage(ws);
-    ws.send(await initiator.begin(helloFor(device)));
+    ws.send(await initiator.begin(await helloFor(device)));
     await initiator.receive(await reply);
     expect((await attachments(device.networkId))[0]?.phase).toBe("handshaking");
     await evictDurableObject(stubFor(device.networkId));

@@ -1,17 +1,11 @@
 import { SELF } from "cloudflare:test";
 import { ParleyConnection, type ConnectionOptions } from "../../client/index.ts";
 import { messageBytes, type SocketLike } from "../../client/socket.ts";
-import { base64UrlToBytes } from "../../protocol/bytes.ts";
+import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
 import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../../protocol/noise/index.ts";
 
 export const GATEWAY_URL = "http://parley.test";
-
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
-export function randomNetworkId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(26)), (b) => BASE32[b & 31]).join("");
-}
 
 /** A real WebSocket to the gateway Worker, opened through its fetch handler inside workerd. */
 export async function openSocket(path: string): Promise<WebSocket> {
@@ -36,13 +30,50 @@ export async function gatewayInfo(): Promise<GatewayInfo> {
 }
 
 export interface TestDevice {
+  readonly sub: string;
   readonly networkId: string;
   readonly deviceId: string;
   readonly staticKey: KeyPair;
+  /** Mints a fresh single-use provider token for this device. */
+  readonly token: () => Promise<string>;
 }
 
-export async function newDevice(networkId = randomNetworkId()): Promise<TestDevice> {
-  return { networkId, deviceId: "dev1", staticKey: await webcryptoX25519.generateKeyPair() };
+export function randomSub(): string {
+  return `user-${crypto.randomUUID()}`;
+}
+
+/** A token from the built-in development provider, bound to `deviceKey`. */
+export async function devToken(sub: string, deviceKey: Uint8Array): Promise<string> {
+  const res = await SELF.fetch(`${GATEWAY_URL}/dev/provider/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ sub, deviceKey: bytesToBase64Url(deviceKey) }),
+  });
+  if (!res.ok) throw new Error(`dev token: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json<{ token: string }>()).token;
+}
+
+export interface EnrollResponse {
+  readonly networkId: string;
+  readonly deviceId: string;
+  readonly created: boolean;
+}
+
+export async function enrollWith(token: string): Promise<Response> {
+  return SELF.fetch(`${GATEWAY_URL}/v1/enroll`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token }),
+  });
+}
+
+/** Enrolls a new device (fresh Noise key) for `sub` through the development provider. */
+export async function newDevice(sub = randomSub()): Promise<TestDevice> {
+  const staticKey = await webcryptoX25519.generateKeyPair();
+  const res = await enrollWith(await devToken(sub, staticKey.publicKey));
+  if (!res.ok) throw new Error(`enroll: HTTP ${res.status} ${await res.text()}`);
+  const { networkId, deviceId } = await res.json<EnrollResponse>();
+  return { sub, networkId, deviceId, staticKey, token: () => devToken(sub, staticKey.publicKey) };
 }
 
 export async function newConnection(
@@ -56,7 +87,7 @@ export async function newConnection(
     deviceId: device.deviceId,
     staticKey: device.staticKey,
     rootKey,
-    providerToken: () => "dev-token",
+    providerToken: device.token,
     socketFactory: workerSocketFactory,
     keepaliveMs: 0,
     reconnect: false,

@@ -2,11 +2,11 @@ import { encodeClientHello } from "../../protocol/messages.ts";
 import { PipesInitiator, type SecureChannel } from "../../protocol/pipes/index.ts";
 import { nextMessage, openSocket, type TestDevice } from "./gateway.ts";
 
-export function helloFor(device: TestDevice): Uint8Array {
+export async function helloFor(device: TestDevice): Promise<Uint8Array> {
   return encodeClientHello({
     networkId: device.networkId,
     deviceId: device.deviceId,
-    providerToken: "dev-token",
+    providerToken: await device.token(),
     clientVersion: "raw-test",
   });
 }
@@ -31,7 +31,7 @@ export async function rawSession(device: TestDevice, serverStaticKey?: Uint8Arra
   };
   const initiator = new PipesInitiator({ staticKey: device.staticKey, serverStaticKey });
   const reply = nextMessage(ws);
-  send(await initiator.begin(helloFor(device)));
+  send(await initiator.begin(await helloFor(device)));
   await initiator.receive(await reply);
   const ready = nextMessage(ws);
   const { frame, channel } = await initiator.finish();

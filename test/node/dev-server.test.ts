@@ -5,13 +5,24 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ParleyConnection } from "../../client/index.ts";
-import { base64UrlToBytes } from "../../protocol/bytes.ts";
+import { enroll, ParleyConnection } from "../../client/index.ts";
+import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { nobleX25519 } from "../../protocol/noise/dh25519.ts";
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const networkId = () => Array.from(randomBytes(26), (b) => BASE32[b & 31]).join("");
+
+/** A token from the gateway's built-in development provider, over real HTTP. */
+async function devToken(sub: string, deviceKey: Uint8Array): Promise<string> {
+  const res = await fetch(`${base}/dev/provider/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ sub, deviceKey: bytesToBase64Url(deviceKey) }),
+  });
+  if (!res.ok) throw new Error(`dev token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,8 +49,11 @@ beforeAll(async () => {
     "node_modules/.bin/wrangler",
     [
       "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir,
-      "--var", `NOISE_STATIC_KEY:${randomBytes(32).toString("base64url")}`,
-      "--var", `ROOT_SIGNING_KEY:${randomBytes(32).toString("base64url")}`,
+      ...["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"].flatMap((name) => [
+        "--var",
+        `${name}:${randomBytes(32).toString("base64url")}`,
+      ]),
+      "--var", "ALLOW_HTTP_JWKS:true",
     ],
     { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, detached: true },
   );
@@ -71,14 +85,19 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** Enrolls a fresh device for a fresh user, the way an integrating client would. */
 async function device() {
-  return { networkId: networkId(), deviceId: "node1", staticKey: await nobleX25519.generateKeyPair() };
+  const sub = `node-${randomBytes(4).toString("hex")}`;
+  const staticKey = await nobleX25519.generateKeyPair();
+  const enrolled = await enroll(base, await devToken(sub, staticKey.publicKey));
+  expect(enrolled.gateway.rootKey).toEqual(rootKey);
+  return { networkId: enrolled.networkId, deviceId: enrolled.deviceId, staticKey, providerToken: () => devToken(sub, staticKey.publicKey) };
 }
 
 describe("SDK over real TCP WebSockets against wrangler dev", () => {
   it("handshakes with XX, then IK with the learned key, and pings", async () => {
     const d = await device();
-    const options = { gatewayUrl: base, ...d, rootKey, providerToken: () => "t", keepaliveMs: 0, reconnect: false as const, backend: "noble" as const };
+    const options = { gatewayUrl: base, ...d, rootKey, keepaliveMs: 0, reconnect: false as const, backend: "noble" as const };
     const first = new ParleyConnection(options);
     expect((await first.connect()).mode).toBe("XX");
     expect(await first.ping()).toBeGreaterThanOrEqual(0);

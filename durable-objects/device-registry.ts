@@ -1,0 +1,56 @@
+import { timingSafeEqual } from "../protocol/bytes.ts";
+import { CLOCK_TOLERANCE_S } from "../gateway/auth/provider-token.ts";
+
+export interface Enrollment {
+  readonly providerId: string;
+  readonly sub: string;
+  readonly identifier: string | null;
+  readonly deviceId: string;
+  readonly deviceKey: Uint8Array;
+}
+
+/**
+ * The user's enrolled devices and the provider tokens already used, in the Durable Object's
+ * SQLite. Every method is synchronous: the object runs one of them at a time, so checking
+ * and recording a token can never interleave with another request.
+ */
+export class DeviceRegistry {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS owner (provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+  }
+
+  /** Records a token's jti; false if it was used before (a replay). */
+  useToken(jti: string, expMs: number, nowMs: number): boolean {
+    // A token past its exp (plus tolerated skew) fails verification anyway, so its jti can go.
+    this.sql.exec("DELETE FROM used_tokens WHERE expires_at < ?", nowMs - CLOCK_TOLERANCE_S * 1000);
+    if (this.sql.exec("SELECT 1 FROM used_tokens WHERE jti = ?", jti).toArray().length > 0) return false;
+    this.sql.exec("INSERT INTO used_tokens (jti, expires_at) VALUES (?, ?)", jti, expMs);
+    return true;
+  }
+
+  /** Registers the device (idempotent: the device ID is derived from its key). Returns true if new. */
+  enroll(e: Enrollment, nowMs: number): boolean {
+    const owner = this.sql.exec<{ identifier: string | null }>("SELECT identifier FROM owner").toArray();
+    if (owner.length === 0) {
+      this.sql.exec("INSERT INTO owner (provider_id, sub, identifier) VALUES (?, ?, ?)", e.providerId, e.sub, e.identifier);
+    } else if (e.identifier !== null && owner[0]!.identifier !== e.identifier) {
+      this.sql.exec("UPDATE owner SET identifier = ?", e.identifier);
+    }
+    const existing = this.sql.exec("SELECT 1 FROM devices WHERE device_id = ?", e.deviceId).toArray();
+    if (existing.length > 0) return false;
+    this.sql.exec("INSERT INTO devices (device_id, static_key, enrolled_at) VALUES (?, ?, ?)", e.deviceId, e.deviceKey, nowMs);
+    return true;
+  }
+
+  /** True if `deviceId` is enrolled with exactly this Noise static key. */
+  isEnrolled(deviceId: string, staticKey: Uint8Array): boolean {
+    const rows = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM devices WHERE device_id = ?", deviceId).toArray();
+    return rows.length === 1 && timingSafeEqual(new Uint8Array(rows[0]!.static_key), staticKey);
+  }
+
+  deviceCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM devices").one().n;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Provider } from "./provider.ts";
+
+/**
+ * Provider registry in KV. `issuer:<iss>` indexes providers by token issuer, the only thing
+ * a presented token tells us before verification. KV is eventually consistent (~60 s);
+ * admin writes are rare, and a stale read only delays a change, never mixes two providers.
+ */
+export class ProviderRegistry {
+  constructor(private readonly kv: KVNamespace) {}
+
+  get(id: string): Promise<Provider | null> {
+    return this.kv.get<Provider>(`provider:${id}`, "json");
+  }
+
+  async byIssuer(issuer: string): Promise<Provider | null> {
+    const id = await this.kv.get(`issuer:${issuer}`);
+    if (!id) return null;
+    const provider = await this.get(id);
+    // A stale index entry (issuer changed) must not resolve to a provider with another issuer.
+    return provider && provider.issuer === issuer ? provider : null;
+  }
+
+  async list(): Promise<Provider[]> {
+    const providers: Provider[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.kv.list({ prefix: "provider:", cursor });
+      const loaded = await Promise.all(page.keys.map((k) => this.kv.get<Provider>(k.name, "json")));
+      for (const p of loaded) if (p) providers.push(p);
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+    return providers.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async put(provider: Provider, previous: Provider | null): Promise<void> {
+    await this.kv.put(`provider:${provider.id}`, JSON.stringify(provider));
+    await this.kv.put(`issuer:${provider.issuer}`, provider.id);
+    if (previous && previous.issuer !== provider.issuer) await this.kv.delete(`issuer:${previous.issuer}`);
+  }
+}

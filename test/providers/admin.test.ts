@@ -1,0 +1,99 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { newProvider, patchProvider, ValidationError } from "../../gateway/providers/provider.ts";
+import { GATEWAY_URL } from "../helpers/gateway.ts";
+import { admin, TestProvider } from "../helpers/providers.ts";
+
+const post = (path: string, body: unknown) => admin(path, { method: "POST", body: JSON.stringify(body) });
+
+describe("admin API", () => {
+  it("requires the bearer admin token", async () => {
+    expect((await SELF.fetch(`${GATEWAY_URL}/v1/admin/providers`)).status).toBe(401);
+    const wrong = await SELF.fetch(`${GATEWAY_URL}/v1/admin/providers`, { headers: { Authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("creates a provider, fetches its JWKS at once and reports health", async () => {
+    const p = await TestProvider.create({ register: false });
+    const res = await post("/providers", {
+      id: p.id,
+      issuer: p.issuer,
+      jwksUri: p.jwksUri,
+      pushWebhook: { url: "https://push.example/hook", secret: "s".repeat(40) },
+      mediaHosts: ["Media.Example.com"],
+      rateLimits: { enrollmentsPerMinute: 10 },
+    });
+    expect(res.status).toBe(201);
+    const body = await res.json<Record<string, unknown>>();
+    expect(body).toMatchObject({
+      id: p.id,
+      status: "active",
+      mediaHosts: ["media.example.com"],
+      rateLimits: { enrollmentsPerMinute: 10, messagesPerMinute: 60000 },
+      pushWebhook: { url: "https://push.example/hook" },
+      jwks: { ok: true, kids: [p.keys[0]!.kid], consecutiveFailures: 0 },
+    });
+    expect(JSON.stringify(body)).not.toContain("s".repeat(40));
+    const list = await (await admin("/providers")).json<{ providers: { id: string; pushWebhook: unknown }[] }>();
+    expect(list.providers.find((x) => x.id === p.id)?.pushWebhook).toEqual({ url: "https://push.example/hook" });
+  });
+
+  it("rejects bad input with the field at fault and stores nothing", async () => {
+    const cases: [unknown, number, string][] = [
+      [{ id: "Bad Id", issuer: "x", jwksUri: "https://x/j" }, 400, "id"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "not a url" }, 400, "jwksUri"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "ftp://x/j" }, 400, "jwksUri"],
+      [{ id: "ok-id", issuer: "", jwksUri: "https://x/j" }, 400, "issuer"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", extra: 1 }, 400, "extra"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", mediaHosts: ["10.0.0.1:80/x"] }, 400, "mediaHosts[0]"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", rateLimits: { messagesPerMinute: -1 } }, 400, "rateLimits.messagesPerMinute"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", pushWebhook: { url: "https://h", secret: "short" } }, 400, "pushWebhook.secret"],
+      [[1, 2], 400, "body"],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await post("/providers", body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(await res.json(), JSON.stringify(body)).toMatchObject({ error: "invalid-field", field });
+    }
+    expect((await admin("/providers/ok-id")).status).toBe(404);
+    const notJson = await admin("/providers", { method: "POST", body: "{" });
+    expect(notJson.status).toBe(400);
+    const wrongType = await admin("/providers", { method: "POST", body: "{}", headers: { "Content-Type": "text/plain" } });
+    expect(wrongType.status).toBe(415);
+  });
+
+  it("refuses a duplicate id or issuer", async () => {
+    const p = await TestProvider.create();
+    expect((await post("/providers", { id: p.id, issuer: "other", jwksUri: p.jwksUri })).status).toBe(409);
+    const sameIssuer = await post("/providers", { id: `${p.id}-2`, issuer: p.issuer, jwksUri: p.jwksUri });
+    expect(sameIssuer.status).toBe(409);
+    expect(await sameIssuer.json()).toMatchObject({ error: "issuer-taken" });
+  });
+
+  it("updates fields, keeps the rest, and leaves the entry untouched on a bad patch", async () => {
+    const p = await TestProvider.create();
+    const patch = (body: unknown) => admin(`/providers/${p.id}`, { method: "PATCH", body: JSON.stringify(body) });
+    const ok = await patch({ name: "Renamed", mediaHosts: ["cdn.example.net"] });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ name: "Renamed", mediaHosts: ["cdn.example.net"], issuer: p.issuer });
+    expect((await patch({ id: "other" })).status).toBe(400);
+    expect((await patch({ jwksUri: "nope" })).status).toBe(400);
+    expect(await (await admin(`/providers/${p.id}`)).json()).toMatchObject({ name: "Renamed", jwksUri: p.jwksUri });
+    expect((await admin("/providers/does-not-exist", { method: "PATCH", body: "{}" })).status).toBe(404);
+  });
+
+  it("suspends and reactivates", async () => {
+    const p = await TestProvider.create();
+    expect(await (await post(`/providers/${p.id}/suspend`, {})).json()).toMatchObject({ status: "suspended" });
+    expect(await (await post(`/providers/${p.id}/activate`, {})).json()).toMatchObject({ status: "active" });
+  });
+
+  it("validation is strict about URLs in production mode", () => {
+    const input = { id: "prod", issuer: "https://prod.example", jwksUri: "http://prod.example/jwks" };
+    expect(() => newProvider(input, { audience: "a" }, { allowHttp: false }, 0)).toThrow(ValidationError);
+    const p = newProvider({ ...input, jwksUri: "https://prod.example/jwks" }, { audience: "a" }, { allowHttp: false }, 0);
+    expect(() => patchProvider(p, { jwksUri: "https://user:pw@prod.example/j" }, { allowHttp: false }, 1)).toThrow(/credentials/);
+    expect(p.audience).toBe("a");
+  });
+});

@@ -1,0 +1,59 @@
+import { json, type IRequest } from "itty-router";
+import { deviceIdFor, networkIdFor } from "../gateway/auth/identifiers.ts";
+import { TokenError, verifyProviderToken } from "../gateway/auth/provider-token.ts";
+import type { Env } from "../gateway/env.ts";
+import { gatewayIdentity } from "../gateway/identity.ts";
+import { bytesToBase64Url } from "../protocol/bytes.ts";
+import { MAX_PROVIDER_TOKEN } from "../protocol/messages.ts";
+import { fail, HttpError, readJson } from "./http.ts";
+
+/**
+ * POST /v1/enroll {token}: a provider-signed JWT naming the user (sub) and binding the
+ * device's Noise static key (cnf.jwk). Returns the user's network ID, the device ID and the
+ * gateway keys a client needs to connect. Re-enrolling the same key is idempotent.
+ */
+export async function enroll(req: IRequest, env: Env): Promise<Response> {
+  const body = await readJson(req, MAX_PROVIDER_TOKEN + 1024);
+  const token = (body as { token?: unknown } | null)?.token;
+  if (typeof token !== "string") throw new HttpError(400, "invalid-field", "token: must be a string");
+  const now = Date.now();
+  let verified;
+  try {
+    verified = await verifyProviderToken(env, token, now);
+  } catch (err) {
+    if (!(err instanceof TokenError)) throw err;
+    if (err.reason === "provider-suspended") return fail(403, "provider-suspended", err.message);
+    if (err.reason === "too-large") return fail(413, "too-large", err.message);
+    return fail(401, "invalid-token", err.message, { reason: err.reason });
+  }
+  if (verified.identifier === null) {
+    return fail(401, "invalid-token", `enrollment tokens must carry the ${verified.provider.identifierClaim} claim`, { reason: "missing-claim" });
+  }
+  const networkId = await networkIdFor(env, verified.provider.id, verified.sub);
+  const deviceId = deviceIdFor(networkId, verified.deviceKey);
+  const result = await env.USERS.get(env.USERS.idFromName(networkId)).enroll({
+    providerId: verified.provider.id,
+    sub: verified.sub,
+    identifier: verified.identifier,
+    deviceId,
+    deviceKey: verified.deviceKey,
+    jti: verified.jti,
+    expMs: verified.expMs,
+  });
+  if (!result.ok) return fail(401, "invalid-token", "provider token replayed", { reason: "replayed" });
+  const identity = await gatewayIdentity(env, now);
+  return json(
+    {
+      networkId,
+      deviceId,
+      provider: verified.provider.id,
+      identifier: verified.identifier,
+      created: result.created,
+      gateway: {
+        rootKey: bytesToBase64Url(identity.rootPublicKey),
+        staticKey: bytesToBase64Url(identity.staticKey.publicKey),
+      },
+    },
+    { status: result.created ? 201 : 200 },
+  );
+}
