@@ -32,14 +32,18 @@ async function ensureRegistered(env: Env, origin: string, publicJwk: JWK): Promi
   const store = new JwksStore(env.PROVIDERS);
   const now = Date.now();
   const existing = await registry.get(DEV_PROVIDER_ID);
+  const jwksUri = `${origin}/dev/provider/jwks.json`;
   if (!existing) {
     const provider = newProvider(
-      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri: `${origin}/dev/provider/jwks.json` },
+      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri },
       { audience: env.GATEWAY_AUDIENCE },
       { allowHttp: true },
       now,
     );
     await registry.put(provider, null);
+  } else if (existing.jwksUri !== jwksUri) {
+    // The gateway moved (another port or host): keep the entry pointing at where it runs now.
+    await registry.put({ ...existing, jwksUri, updatedAtMs: now }, existing);
   }
   const state = await store.get(DEV_PROVIDER_ID);
   const current = state.keys?.some((k) => k.x === publicJwk.x) && state.fetchedAtMs !== null && now - state.fetchedAtMs < 3600_000;

@@ -97,3 +97,19 @@ describe("admin API", () => {
     expect(p.audience).toBe("a");
   });
 });
+
+describe("built-in development provider", () => {
+  it("serves its JWKS and mints tokens only for well-formed requests", async () => {
+    const jwks = await (await SELF.fetch(`${GATEWAY_URL}/dev/provider/jwks.json`)).json<{ keys: { kty: string; crv: string; d?: string }[] }>();
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519" });
+    expect(jwks.keys[0]!.d).toBeUndefined();
+    const mint = (body: unknown) =>
+      SELF.fetch(`${GATEWAY_URL}/dev/provider/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    expect((await mint({ sub: "x", deviceKey: "short" })).status).toBe(400);
+    expect((await mint({ deviceKey: "A".repeat(43) })).status).toBe(400);
+    expect((await mint({ sub: "x", deviceKey: "A".repeat(43) })).status).toBe(200);
+    const dev = await (await admin("/providers/dev")).json<{ jwks: { ok: boolean; kids: string[] } }>();
+    expect(dev.jwks).toMatchObject({ ok: true, kids: ["dev-1"] });
+  });
+});
