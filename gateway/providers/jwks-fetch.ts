@@ -1,5 +1,5 @@
 import { importJWK, type JWK } from "jose";
-import { base64UrlToBytes } from "../../protocol/bytes.ts";
+import { base64UrlToBytes, concatBytes } from "../../protocol/bytes.ts";
 
 export const JWKS_TIMEOUT_MS = 5000;
 export const JWKS_MAX_BYTES = 64 * 1024;
@@ -70,13 +70,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promis
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /**
