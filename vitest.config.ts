@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         // The gateway and its tests inside workerd: real Worker, Durable Objects, KV, WebSockets,
-        // and a real JWKS endpoint (test/support/jwks-server.ts) reached over HTTP.
+        // and a real provider backend (test/support/provider-server.ts: JWKS, push) reached over HTTP.
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
@@ -23,7 +23,9 @@ export default defineConfig({
                 ADMIN_TOKEN: b64url(24),
                 DEV_PROVIDER_KEY: b64url(32),
                 ALLOW_HTTP_JWKS: "true",
-                JWKS_SERVER_URL: inject("jwksServerUrl"),
+                PROVIDER_SERVER_URL: inject("providerServerUrl"),
+                USER_STANZAS_PER_MINUTE: "100",
+                LOOKUPS_PER_MINUTE: "10",
               },
             },
           })),
@@ -33,7 +35,7 @@ export default defineConfig({
           name: "workerd",
           include: ["test/**/*.test.ts"],
           exclude: ["test/node/**"],
-          globalSetup: ["test/support/jwks-server.ts"],
+          globalSetup: ["test/support/provider-server.ts"],
           testTimeout: 30_000,
         },
       },

@@ -3,3 +3,4 @@ export { ParleyConnection, SDK_VERSION, type ConnectionEvents, type ConnectionOp
 export { enroll, EnrollmentError, type Enrollment } from "./enroll.ts";
 export { globalWebSocketFactory, type SocketFactory, type SocketLike } from "./socket.ts";
 export { CloseCode } from "../protocol/close-codes.ts";
+export { Messenger, MemorySeenStore, NackError, newStanzaId, type IncomingMessage, type IncomingNotification, type IncomingReceipt, type SeenStore } from "./messenger.ts";

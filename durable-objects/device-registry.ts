@@ -2,11 +2,19 @@ import { timingSafeEqual } from "../protocol/bytes.ts";
 import { CLOCK_TOLERANCE_S } from "../gateway/auth/provider-token.ts";
 
 export interface Enrollment {
+  readonly networkId: string;
   readonly providerId: string;
   readonly sub: string;
   readonly identifier: string | null;
   readonly deviceId: string;
   readonly deviceKey: Uint8Array;
+}
+
+export interface Owner {
+  readonly networkId: string;
+  readonly providerId: string;
+  readonly sub: string;
+  readonly identifier: string | null;
 }
 
 /**
@@ -16,7 +24,7 @@ export interface Enrollment {
  */
 export class DeviceRegistry {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS owner (provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
   }
@@ -34,7 +42,7 @@ export class DeviceRegistry {
   enroll(e: Enrollment, nowMs: number): boolean {
     const owner = this.sql.exec<{ identifier: string | null }>("SELECT identifier FROM owner").toArray();
     if (owner.length === 0) {
-      this.sql.exec("INSERT INTO owner (provider_id, sub, identifier) VALUES (?, ?, ?)", e.providerId, e.sub, e.identifier);
+      this.sql.exec("INSERT INTO owner (network_id, provider_id, sub, identifier) VALUES (?, ?, ?, ?)", e.networkId, e.providerId, e.sub, e.identifier);
     } else if (e.identifier !== null && owner[0]!.identifier !== e.identifier) {
       this.sql.exec("UPDATE owner SET identifier = ?", e.identifier);
     }
@@ -48,6 +56,17 @@ export class DeviceRegistry {
   isEnrolled(deviceId: string, staticKey: Uint8Array): boolean {
     const rows = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM devices WHERE device_id = ?", deviceId).toArray();
     return rows.length === 1 && timingSafeEqual(new Uint8Array(rows[0]!.static_key), staticKey);
+  }
+
+  /** The enrolled user's provider and subject; null for an object nobody enrolled in. */
+  owner(): Owner | null {
+    const row = this.sql.exec<{ network_id: string; provider_id: string; sub: string; identifier: string | null }>("SELECT * FROM owner").toArray()[0];
+    return row ? { networkId: row.network_id, providerId: row.provider_id, sub: row.sub, identifier: row.identifier } : null;
+  }
+
+  /** Enrolled device IDs, sorted. */
+  deviceIds(): string[] {
+    return this.sql.exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY device_id").toArray().map((r) => r.device_id);
   }
 
   deviceCount(): number {

@@ -1,13 +1,15 @@
 import { CloseCode } from "../protocol/close-codes.ts";
-import { encodeControl, decodeControl, encodeServerHello, MessageFormatError, type Control } from "../protocol/messages.ts";
+import { decodeControl, encodeServerHello, MessageFormatError, type Control } from "../protocol/messages.ts";
 import { MAX_NOISE_MESSAGE, NoiseError } from "../protocol/noise/index.ts";
-import { Channel, PipesError, PipesResponder, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
+import { Channel, PipesError, PipesResponder, type SecureChannel } from "../protocol/pipes/index.ts";
+import type { XmlElement } from "../protocol/xml/index.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { TokenError } from "../gateway/auth/provider-token.ts";
 import type { Env } from "../gateway/env.ts";
 import type { GatewayIdentity } from "../gateway/identity.ts";
 import { authorizeClient, ForbiddenError } from "./client-authorization.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
+import { channelFor, rememberChannel, sendControl, sendStanza } from "./session-sender.ts";
 import { readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
 /** A failure that ends the connection with a specific close code. */
@@ -25,11 +27,11 @@ export interface ConnectionDeps {
   readonly identity: GatewayIdentity;
   readonly devices: DeviceRegistry;
   readonly now: () => number;
+  /** A session just opened (inside the socket's queue): send it its backlog. */
+  readonly onOpen: (ws: WebSocket) => Promise<void>;
+  /** A stanza arrived on an open session: returns the answers to send back. */
+  readonly onStanza: (ws: WebSocket, attachment: OpenAttachment, payload: Uint8Array) => Promise<XmlElement[]>;
 }
-
-// Decoded channels survive only while the object is in memory; after hibernation they are
-// rebuilt from the attachment once, not on every frame.
-const liveChannels = new WeakMap<WebSocket, SecureChannel>();
 
 /**
  * Drives one WebSocket through the Noise Pipes handshake and then the encrypted transport.
@@ -98,34 +100,22 @@ async function openSession(
   deps: ConnectionDeps,
 ): Promise<void> {
   const sessionId = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const open: OpenAttachment = {
+  writeAttachment(ws, {
     phase: "open",
     networkId: attachment.networkId,
     openedAtMs: attachment.openedAtMs,
     deviceId,
     sessionId,
     channel: channel.snapshot(),
-  };
-  writeAttachment(ws, open);
-  liveChannels.set(ws, channel);
-  await sendControl(ws, open, channel, { kind: "ready", sessionId, serverTimeMs: deps.now() });
+    lastSentSeq: 0,
+    backlogSent: false,
+  });
+  rememberChannel(ws, channel);
+  await sendControl(ws, { kind: "ready", sessionId, serverTimeMs: deps.now() });
+  await deps.onOpen(ws);
 }
 
-async function channelFor(ws: WebSocket, attachment: OpenAttachment): Promise<SecureChannel> {
-  let channel = liveChannels.get(ws);
-  if (!channel) {
-    channel = await SecureChannel.restore(attachment.channel);
-    liveChannels.set(ws, channel);
-  }
-  return channel;
-}
-
-async function onTransport(
-  ws: WebSocket,
-  attachment: OpenAttachment,
-  frame: Uint8Array,
-  _deps: ConnectionDeps,
-): Promise<void> {
+async function onTransport(ws: WebSocket, attachment: OpenAttachment, frame: Uint8Array, deps: ConnectionDeps): Promise<void> {
   const channel = await channelFor(ws, attachment);
   const opening = channel.open(frame);
   // The receive nonce was claimed synchronously by open(): persist it before awaiting.
@@ -134,15 +124,10 @@ async function onTransport(
   const { channel: kind, payload } = await opening;
   if (kind === Channel.CONTROL) {
     const control = decodeTransportControl(payload);
-    if (control.kind === "ping") await sendControl(ws, current, channel, { kind: "pong", id: control.id });
+    if (control.kind === "ping") await sendControl(ws, { kind: "pong", id: control.id });
     return;
   }
-  // Stanza routing arrives with issue #4; until then the client is told, never ignored.
-  await sendControl(ws, current, channel, {
-    kind: "error",
-    code: "stanzas-unavailable",
-    message: "this gateway build does not route stanzas yet",
-  });
+  for (const reply of await deps.onStanza(ws, current, payload)) await sendStanza(ws, reply);
 }
 
 function decodeTransportControl(payload: Uint8Array): Control {
@@ -151,23 +136,6 @@ function decodeTransportControl(payload: Uint8Array): Control {
   } catch (err) {
     throw new CloseError(CloseCode.MALFORMED_FRAME, (err as Error).message);
   }
-}
-
-async function sendControl(ws: WebSocket, attachment: OpenAttachment, channel: SecureChannel, control: Control): Promise<void> {
-  await sendSealed(ws, attachment, channel, Channel.CONTROL, encodeControl(control));
-}
-
-async function sendSealed(
-  ws: WebSocket,
-  attachment: OpenAttachment,
-  channel: SecureChannel,
-  kind: ChannelId,
-  payload: Uint8Array,
-): Promise<void> {
-  const sealing = channel.seal(kind, payload);
-  // Same rule as receiving: the claimed send nonce is durable before the await.
-  writeAttachment(ws, { ...attachment, channel: channel.snapshot() });
-  ws.send(await sealing);
 }
 
 function closeFor(ws: WebSocket, err: unknown): void {

@@ -19,6 +19,10 @@ export type SocketAttachment =
       readonly deviceId: string;
       readonly sessionId: string;
       readonly channel: SecureChannelSnapshot;
+      /** Inbox position already sent on this session (acks remove rows; this avoids resending). */
+      readonly lastSentSeq: number;
+      /** Whether the end-of-backlog marker went out. */
+      readonly backlogSent: boolean;
     };
 
 export type OpenAttachment = Extract<SocketAttachment, { phase: "open" }>;

@@ -1,30 +1,61 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
+import { ProviderRegistry } from "../gateway/providers/registry.ts";
+import { sendPush } from "../gateway/push/webhook.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
-import { handleFrame } from "./noise-connection.ts";
+import { ephemeral } from "../protocol/stanzas/index.ts";
+import { flushInbox } from "./backlog.ts";
+import { Consent } from "./consent.ts";
+import { accept, type DeliveryResult, type Envelope } from "./delivery.ts";
 import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
+import { Inbox } from "./inbox.ts";
+import { handleFrame } from "./noise-connection.ts";
+import { ProviderQuota } from "./provider-quota.ts";
+import { PushQueue } from "./push-queue.ts";
 import { SerialQueue } from "./serial-queue.ts";
-import { readAttachment, writeAttachment } from "./socket-attachment.ts";
-
-export type EnrollResult = { readonly ok: true; readonly created: boolean; readonly deviceCount: number } | { readonly ok: false; readonly reason: "replayed" };
+import { sendStanza } from "./session-sender.ts";
+import { readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
+import { routeStanza } from "./stanza-router.ts";
+import { TokenBucket } from "./token-bucket.ts";
 
 /** A connection must finish the Noise handshake within this time or is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
+/** When work is already overdue at scheduling time, it failed once: try again after this. */
+const RETRY_DUE_MS = 60_000;
+
+export type EnrollResult = { readonly ok: true; readonly created: boolean; readonly deviceCount: number } | { readonly ok: false; readonly reason: "replayed" };
+
+const setting = (value: string | undefined, fallback: number): number => {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
 
 /**
- * One per user (named by network ID). Holds the user's device connections through the
- * WebSocket Hibernation API: the object may be evicted between frames and wakes with
- * each socket's state from its attachment.
+ * One per user (named by network ID): the user's device connections (WebSocket Hibernation
+ * API: the object may be evicted between frames and wakes with each socket's state from its
+ * attachment), enrolled devices, consent settings, and the durable inbox every stanza for
+ * this user is written to before its sender is acknowledged.
  */
 export class UserObject extends DurableObject<Env> {
   readonly #queue = new SerialQueue<WebSocket>();
   readonly #devices: DeviceRegistry;
+  readonly #consent: Consent;
+  readonly #inbox: Inbox;
+  readonly #push: PushQueue;
+  readonly #senderLimit: TokenBucket;
+  readonly #lookupLimit: TokenBucket;
+  readonly #providerQuota = new ProviderQuota();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#devices = new DeviceRegistry(ctx.storage.sql);
+    this.#consent = new Consent(ctx.storage.sql);
+    this.#inbox = new Inbox(ctx.storage, setting(env.MESSAGE_TTL_SECONDS, 30 * 86_400) * 1000);
+    this.#push = new PushQueue(ctx.storage.sql);
+    this.#senderLimit = new TokenBucket(setting(env.USER_STANZAS_PER_MINUTE, 600));
+    this.#lookupLimit = new TokenBucket(setting(env.LOOKUPS_PER_MINUTE, 30));
   }
 
   /**
@@ -39,6 +70,15 @@ export class UserObject extends DurableObject<Env> {
     return { ok: true, created, deviceCount: this.#devices.deviceCount() };
   }
 
+  /** Delivery RPC from another user's object (or this one): admit, store durably, then fan out. */
+  async deliver(envelope: Envelope): Promise<DeliveryResult> {
+    const now = Date.now();
+    if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
+    const result = accept({ devices: this.#devices, consent: this.#consent, inbox: this.#inbox }, envelope, now);
+    if (result.ok && !result.duplicate) await this.#fanOut(envelope.kind === "message", now);
+    return result;
+  }
+
   override async fetch(request: Request): Promise<Response> {
     const networkId = new URL(request.url).pathname.split("/").pop() ?? "";
     if (!isNetworkId(networkId)) return new Response("invalid network ID", { status: 400 });
@@ -49,16 +89,37 @@ export class UserObject extends DurableObject<Env> {
     await gatewayIdentity(this.env);
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    const now = Date.now();
-    writeAttachment(server, { phase: "awaiting-hello", networkId, openedAtMs: now });
-    await this.#scheduleHandshakeDeadline(now + HANDSHAKE_TIMEOUT_MS);
+    writeAttachment(server, { phase: "awaiting-hello", networkId, openedAtMs: Date.now() });
+    await this.#scheduleAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
     await this.#queue.run(ws, async () => {
       const identity = await gatewayIdentity(this.env);
-      await handleFrame(ws, message, { env: this.env, identity, devices: this.#devices, now: Date.now });
+      await handleFrame(ws, message, {
+        env: this.env,
+        identity,
+        devices: this.#devices,
+        now: Date.now,
+        onOpen: async (socket) => {
+          const attachment = readAttachment(socket);
+          if (attachment?.phase !== "open") return;
+          // One live session per device: two would both receive, and either could ack for the other.
+          for (const other of this.#openSockets()) {
+            if (other.ws !== socket && other.attachment.deviceId === attachment.deviceId) {
+              try {
+                other.ws.close(CloseCode.SESSION_REPLACED, "a newer session of this device connected");
+              } catch {
+                // Already closed.
+              }
+            }
+          }
+          this.#push.cancel(attachment.deviceId);
+          await flushInbox(socket, this.#inbox);
+        },
+        onStanza: (_socket, attachment, payload) => routeStanza(this.#routerContext(attachment), payload),
+      });
     });
   }
 
@@ -79,28 +140,126 @@ export class UserObject extends DurableObject<Env> {
     }
   }
 
-  /** Closes connections that have not finished their handshake in time. */
+  /** One alarm serves three clocks: handshake deadlines, push retries and inbox expiry. Runs at least once per schedule. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    let next = Infinity;
-    for (const ws of this.ctx.getWebSockets()) {
-      const attachment = readAttachment(ws);
-      if (!attachment || attachment.phase === "open") continue;
-      const deadline = attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS;
-      if (deadline <= now) {
-        try {
-          ws.close(CloseCode.HANDSHAKE_TIMEOUT, "handshake not completed in time");
-        } catch {
-          // Already closed.
-        }
-      } else {
-        next = Math.min(next, deadline);
-      }
-    }
-    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
+    this.#closeStaleHandshakes(now);
+    await this.#sendDuePushes(now);
+    await this.#expireInbox(now);
+    await this.#scheduleAlarm();
   }
 
-  async #scheduleHandshakeDeadline(at: number): Promise<void> {
+  #routerContext(attachment: OpenAttachment) {
+    return {
+      env: this.env,
+      networkId: attachment.networkId,
+      deviceId: attachment.deviceId,
+      nowMs: Date.now(),
+      devices: this.#devices,
+      consent: this.#consent,
+      inbox: this.#inbox,
+      senderLimit: this.#senderLimit,
+      lookupLimit: this.#lookupLimit,
+      providerQuota: this.#providerQuota,
+      deliverTo: (to: string, envelope: Envelope) =>
+        to === attachment.networkId ? this.deliver(envelope) : this.env.USERS.get(this.env.USERS.idFromName(to)).deliver(envelope),
+    };
+  }
+
+  #openSockets(): { ws: WebSocket; attachment: OpenAttachment }[] {
+    return this.ctx
+      .getWebSockets()
+      .map((ws) => ({ ws, attachment: readAttachment(ws) }))
+      .filter((s): s is { ws: WebSocket; attachment: OpenAttachment } => s.attachment?.phase === "open");
+  }
+
+  /** Sends new inbox rows to connected devices; schedules a push for offline ones (messages only). */
+  async #fanOut(pushOffline: boolean, now: number): Promise<void> {
+    const open = this.#openSockets();
+    for (const { ws } of open) {
+      void this.#queue.run(ws, () => flushInbox(ws, this.#inbox)).catch((err) => console.warn("live delivery failed; the row stays queued", err));
+    }
+    if (!pushOffline) return;
+    const online = new Set(open.map((s) => s.attachment.deviceId));
+    const offline = this.#devices.deviceIds().filter((d) => !online.has(d));
+    for (const deviceId of offline) this.#push.schedule(deviceId, now);
+    if (offline.length > 0) await this.#scheduleAlarm();
+  }
+
+  #deliverEphemeral(e: Extract<Envelope, { kind: "ephemeral" }>): DeliveryResult {
+    if (!this.#devices.owner()) return { ok: false, code: "unknown-recipient", text: "no such user" };
+    if (this.#consent.admits(e.from, e.fromProvider) !== "ok") return { ok: false, code: "recipient-refused", text: "the recipient does not accept stanzas from the sender" };
+    // Presence and chat states are worth nothing later: sent to whoever is online now, never stored.
+    for (const { ws } of this.#openSockets()) {
+      void this.#queue.run(ws, () => sendStanza(ws, ephemeral(e.stanza, e.from, { ...e.attrs }))).catch(() => undefined);
+    }
+    return { ok: true, duplicate: false };
+  }
+
+  #closeStaleHandshakes(now: number): void {
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = readAttachment(ws);
+      if (!attachment || attachment.phase === "open" || attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS > now) continue;
+      try {
+        ws.close(CloseCode.HANDSHAKE_TIMEOUT, "handshake not completed in time");
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  async #sendDuePushes(now: number): Promise<void> {
+    const due = this.#push.due(now);
+    if (due.length === 0) return;
+    const owner = this.#devices.owner();
+    const provider = owner ? await new ProviderRegistry(this.env.PROVIDERS).get(owner.providerId) : null;
+    for (const push of due) {
+      if (!owner || !provider?.pushWebhook) {
+        this.#push.done(push); // nowhere to push to: the backlog waits for the device
+        continue;
+      }
+      const outcome = await sendPush(
+        provider.pushWebhook,
+        { type: "pending-messages", eventId: push.eventId, networkId: owner.networkId, deviceId: push.deviceId, pending: push.pending, firstPendingAt: push.firstPendingAt },
+        now,
+      );
+      if (outcome === "retry") this.#push.retry(push, now);
+      else this.#push.done(push);
+      if (outcome === "rejected") console.warn(`push for ${push.deviceId} rejected by ${provider.id}`);
+    }
+  }
+
+  /** Expired rows are removed only after their sender was told, so the notice survives a failed call. */
+  async #expireInbox(now: number): Promise<void> {
+    const owner = this.#devices.owner();
+    for (const row of this.#inbox.expired(now)) {
+      if (row.notifySender && owner) {
+        try {
+          const envelope: Envelope = { kind: "expired", from: owner.networkId, id: row.key, device: row.deviceId, t: now };
+          const result = await (row.sender === owner.networkId ? this.deliver(envelope) : this.env.USERS.get(this.env.USERS.idFromName(row.sender)).deliver(envelope));
+          if (!result.ok && result.code === "internal") continue;
+        } catch (err) {
+          console.warn("expiry notice failed; retrying at the next alarm", err);
+          continue;
+        }
+      }
+      this.#inbox.remove([row.seq]);
+    }
+  }
+
+  /** Sets the alarm to the earliest pending deadline, unless an earlier alarm is already set. */
+  async #scheduleAlarm(): Promise<void> {
+    const deadlines = [this.#push.nextAttempt(), this.#inbox.nextExpiry()];
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = readAttachment(ws);
+      if (attachment && attachment.phase !== "open") deadlines.push(attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS);
+    }
+    const pending = deadlines.filter((t): t is number => t !== null);
+    if (pending.length === 0) return;
+    const now = Date.now();
+    // Something still due after the alarm ran failed (e.g. an expiry notice): retry later, don't spin.
+    const earliest = Math.min(...pending);
+    const at = earliest <= now ? now + RETRY_DUE_MS : earliest;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }

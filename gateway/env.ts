@@ -1,8 +1,13 @@
+import type { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
 import type { UserObject } from "../durable-objects/user-object.ts";
 
 /** Bindings, variables and secrets of the gateway (wrangler.toml + secrets / .dev.vars). */
 export interface Env {
   readonly USERS: DurableObjectNamespace<UserObject>;
+  /** One per provider: the provider-wide message budget. */
+  readonly PROVIDER_LIMITS: DurableObjectNamespace<ProviderLimiter>;
+  /** Directory: `dir:<provider>:<identifier>` -> network ID, for users who opted in. */
+  readonly DIRECTORY: KVNamespace;
   /** Provider registry (`provider:<id>`, `issuer:<iss>`) and cached JWKS (`jwks:<id>`). */
   readonly PROVIDERS: KVNamespace;
   /** X25519 private key of the gateway's Noise static key, base64url (32 bytes). Secret. */
@@ -19,6 +24,12 @@ export interface Env {
   readonly GATEWAY_AUDIENCE: string;
   /** "true" allows http:// JWKS URIs (local development and tests only). */
   readonly ALLOW_HTTP_JWKS?: string;
+  /** How long an undelivered stanza waits in an inbox (default 30 days); its sender is told when it expires. */
+  readonly MESSAGE_TTL_SECONDS?: string;
+  /** Per-user budget of messages, receipts, presence and chat states (default 600 a minute). */
+  readonly USER_STANZAS_PER_MINUTE?: string;
+  /** Per-user budget of directory lookups (default 30 a minute). */
+  readonly LOOKUPS_PER_MINUTE?: string;
   /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */
   readonly DEV_PROVIDER_KEY?: string;
 }

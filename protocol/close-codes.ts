@@ -13,6 +13,8 @@ export const CloseCode = {
   HANDSHAKE_FAILED: 4401,
   /** The client authenticated but may not act for this user/device. */
   FORBIDDEN: 4403,
+  /** A newer session of the same device took over; the device runs somewhere else now. */
+  SESSION_REPLACED: 4409,
   /** The handshake did not finish in time. */
   HANDSHAKE_TIMEOUT: 4408,
   /** A frame larger than one Noise message (65535 bytes). */
@@ -25,7 +27,10 @@ export const CloseCode = {
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Codes after which reconnecting with the same credentials cannot succeed. */
+/**
+ * Codes after which reconnecting cannot help: the credentials are refused, or another copy
+ * of this device is connected (reconnecting would only take the session back and forth).
+ */
 export function isFatalClose(code: number): boolean {
-  return code === CloseCode.FORBIDDEN;
+  return code === CloseCode.FORBIDDEN || code === CloseCode.SESSION_REPLACED;
 }

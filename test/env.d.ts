@@ -3,7 +3,7 @@ type GatewayEnv = import("../gateway/env.ts").Env;
 
 declare namespace Cloudflare {
   interface Env extends GatewayEnv {
-    /** Base URL of the test JWKS server (test/support/jwks-server.ts). */
-    readonly JWKS_SERVER_URL: string;
+    /** Base URL of the test provider backend (test/support/provider-server.ts). */
+    readonly PROVIDER_SERVER_URL: string;
   }
 }

@@ -32,6 +32,7 @@ export async function enroll(req: IRequest, env: Env): Promise<Response> {
   const networkId = await networkIdFor(env, verified.provider.id, verified.sub);
   const deviceId = deviceIdFor(networkId, verified.deviceKey);
   const result = await env.USERS.get(env.USERS.idFromName(networkId)).enroll({
+    networkId,
     providerId: verified.provider.id,
     sub: verified.sub,
     identifier: verified.identifier,

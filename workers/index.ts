@@ -11,6 +11,7 @@ import { enroll } from "./enroll.ts";
 import { HttpError } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
+export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
 export { UserObject } from "../durable-objects/user-object.ts";
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({

@@ -60,13 +60,4 @@ describe("Noise Pipes over WebSocket", () => {
     await expect(conn.connect()).rejects.toThrow(/4403/);
     expect(await closed).toMatchObject({ code: CloseCode.FORBIDDEN, reconnectInMs: null });
   });
-
-  it("stanzas are answered, not dropped, while stanza routing is not built", async () => {
-    const conn = await newConnection(await newDevice());
-    await conn.connect();
-    const error = waitFor<{ code: string }>((done) => conn.on("serverError", done));
-    await conn.send("<message/>");
-    expect((await error).code).toBe("stanzas-unavailable");
-    conn.close();
-  });
 });

@@ -30,9 +30,9 @@ describe("transport state across hibernation and eviction", () => {
     const [attachment] = await attachments(device.networkId);
     expect(attachment?.phase).toBe("open");
     if (attachment?.phase !== "open") return;
-    // 6 pings received; 1 ready + 6 pongs sent.
+    // 6 pings received; ready, end-of-backlog marker and 6 pongs sent.
     expect(attachment.channel.receive.n).toBe(6);
-    expect(attachment.channel.send.n).toBe(7);
+    expect(attachment.channel.send.n).toBe(8);
     conn.close();
   });
 
@@ -51,6 +51,7 @@ describe("transport state across hibernation and eviction", () => {
     const first = await channel.open(await ready);
     expect(first.channel).toBe(Channel.CONTROL);
     expect(decodeControl(first.payload).kind).toBe("ready");
+    expect((await channel.open(await nextMessage(ws))).channel).toBe(Channel.STANZA); // end of backlog
     const pong = nextMessage(ws);
     ws.send(await channel.seal(Channel.CONTROL, encodeControl({ kind: "ping", id: 42 })));
     expect(decodeControl((await channel.open(await pong)).payload)).toEqual({ kind: "pong", id: 42 });

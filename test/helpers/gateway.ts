@@ -13,6 +13,7 @@ export async function openSocket(path: string): Promise<WebSocket> {
   const ws = response.webSocket;
   if (!ws) throw new Error(`no WebSocket: HTTP ${response.status} ${await response.text()}`);
   ws.accept();
+  buffer(ws);
   return ws;
 }
 
@@ -111,17 +112,36 @@ export function nextClose(ws: WebSocket, timeoutMs = 5000): Promise<CloseInfo> {
   });
 }
 
-/** The next message on `ws` (listeners are one-shot, so calls queue up in order). */
-export function nextMessage(ws: WebSocket, timeoutMs = 5000): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no message")), timeoutMs);
-    const listener = (e: MessageEvent) => {
-      ws.removeEventListener("message", listener);
-      clearTimeout(timer);
-      messageBytes(e.data).then((bytes) => (bytes ? resolve(bytes) : reject(new Error("text frame"))), reject);
-    };
-    ws.addEventListener("message", listener);
+const buffers = new WeakMap<WebSocket, { frames: unknown[]; waiters: ((data: unknown) => void)[] }>();
+
+/** Buffers every frame from the moment a test socket opens, so none slips by between awaits. */
+function buffer(ws: WebSocket): void {
+  const b = { frames: [] as unknown[], waiters: [] as ((data: unknown) => void)[] };
+  buffers.set(ws, b);
+  ws.addEventListener("message", (e) => {
+    const waiter = b.waiters.shift();
+    if (waiter) waiter(e.data);
+    else b.frames.push(e.data);
   });
+}
+
+/** The next binary frame on a socket from `openSocket`, in arrival order. */
+export async function nextMessage(ws: WebSocket, timeoutMs = 5000): Promise<Uint8Array> {
+  const b = buffers.get(ws);
+  if (!b) throw new Error("socket was not opened with openSocket()");
+  const data =
+    b.frames.length > 0
+      ? b.frames.shift()
+      : await new Promise<unknown>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("no message")), timeoutMs);
+          b.waiters.push((d) => {
+            clearTimeout(timer);
+            resolve(d);
+          });
+        });
+  const bytes = await messageBytes(data);
+  if (!bytes) throw new Error("text frame");
+  return bytes;
 }
 
 export function waitFor<T>(subscribe: (done: (value: T) => void) => void, timeoutMs = 5000): Promise<T> {

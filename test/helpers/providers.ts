@@ -48,7 +48,7 @@ export class TestProvider {
 
   static async create(options: { alg?: Alg; register?: boolean } = {}): Promise<TestProvider> {
     const id = `p-${crypto.randomUUID().slice(0, 8)}`;
-    const provider = new TestProvider(id, `https://${id}.example`, `${env.JWKS_SERVER_URL}/p/${id}`);
+    const provider = new TestProvider(id, `https://${id}.example`, `${env.PROVIDER_SERVER_URL}/p/${id}`);
     provider.keys.push(await signingKey(options.alg ?? "ES256", `${id}-k1`));
     await provider.publish();
     if (options.register !== false) {

@@ -37,5 +37,6 @@ export async function rawSession(device: TestDevice, serverStaticKey?: Uint8Arra
   const { frame, channel } = await initiator.finish();
   if (frame) send(frame);
   await channel.open(await ready);
+  await channel.open(await nextMessage(ws)); // the end-of-backlog marker (empty inbox)
   return { ws, channel, sent };
 }

@@ -1,6 +1,7 @@
-// A real JWKS HTTP endpoint for the workerd tests (Vitest globalSetup, runs in Node).
-// Each provider under test gets its own path; tests publish keys and switch failure modes
-// through the control routes, then let the gateway fetch /p/<name>/jwks.json for real.
+// A real provider backend for the workerd tests (Vitest globalSetup, runs in Node): the
+// JWKS the gateway polls and the push webhook it calls. Each provider under test gets its
+// own path; tests publish keys, switch failure modes and read received pushes through the
+// control routes, while the gateway talks to /p/<name>/jwks.json and /p/<name>/push for real.
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { TestProject } from "vitest/node";
@@ -12,13 +13,16 @@ interface Endpoint {
   mode: JwksMode;
   requests: number;
   notModified: number;
+  /** Answer this many pushes with 503 before accepting. */
+  pushFailures: number;
+  pushes: { status: number; headers: Record<string, string>; body: string }[];
 }
 
 const endpoints = new Map<string, Endpoint>();
 
 function endpoint(name: string): Endpoint {
   let e = endpoints.get(name);
-  if (!e) endpoints.set(name, (e = { jwks: JSON.stringify({ keys: [] }), mode: "ok", requests: 0, notModified: 0 }));
+  if (!e) endpoints.set(name, (e = { jwks: JSON.stringify({ keys: [] }), mode: "ok", requests: 0, notModified: 0, pushFailures: 0, pushes: [] }));
   return e;
 }
 
@@ -29,7 +33,7 @@ async function body(req: IncomingMessage): Promise<string> {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const m = /^\/p\/([a-z0-9-]+)\/(jwks\.json|keys|mode|stats)$/.exec(req.url ?? "");
+  const m = /^\/p\/([a-z0-9-]+)\/(jwks\.json|keys|mode|stats|push|push-failures|pushes)$/.exec(req.url ?? "");
   if (!m) return void res.writeHead(404).end();
   const e = endpoint(m[1]!);
   const route = m[2]!;
@@ -40,6 +44,21 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (route === "mode" && req.method === "PUT") {
     e.mode = (await body(req)) as JwksMode;
     return void res.writeHead(204).end();
+  }
+  if (route === "push" && req.method === "POST") {
+    const status = e.pushFailures > 0 ? 503 : 204;
+    if (e.pushFailures > 0) e.pushFailures--;
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    e.pushes.push({ status, headers, body: await body(req) });
+    return void res.writeHead(status).end();
+  }
+  if (route === "push-failures" && req.method === "PUT") {
+    e.pushFailures = Number(await body(req));
+    return void res.writeHead(204).end();
+  }
+  if (route === "pushes") {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    return void res.end(JSON.stringify(e.pushes));
   }
   if (route === "stats") {
     res.writeHead(200, { "Content-Type": "application/json" });
@@ -80,7 +99,7 @@ export async function setup(project: TestProject): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  project.provide("jwksServerUrl", `http://127.0.0.1:${port}`);
+  project.provide("providerServerUrl", `http://127.0.0.1:${port}`);
 }
 
 export async function teardown(): Promise<void> {
@@ -90,6 +109,6 @@ export async function teardown(): Promise<void> {
 
 declare module "vitest" {
   export interface ProvidedContext {
-    jwksServerUrl: string;
+    providerServerUrl: string;
   }
 }

@@ -1,0 +1,225 @@
+import { bytesToBase32 } from "../protocol/bytes.ts";
+import {
+  ackClassOf,
+  readServerStanza,
+  type Enc,
+  type NackCode,
+  type ReceiptType,
+  type ServerStanza,
+} from "../protocol/stanzas/index.ts";
+import { element, parseXml, serializeXml, type XmlElement } from "../protocol/xml/index.ts";
+import type { ParleyConnection } from "./connection.ts";
+import { Emitter } from "./events.ts";
+
+export class NackError extends Error {
+  constructor(
+    readonly code: NackCode,
+    message: string,
+    readonly attrs: Readonly<Record<string, string>>,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "NackError";
+  }
+}
+
+/** Remembers which delivered stanzas the application already handled (inject a persistent one to survive restarts). */
+export interface SeenStore {
+  has(key: string): boolean;
+  add(key: string): void;
+}
+
+/** An in-memory SeenStore that forgets the oldest keys beyond `capacity`. */
+export class MemorySeenStore implements SeenStore {
+  readonly #keys = new Set<string>();
+  constructor(private readonly capacity = 10_000) {}
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+  add(key: string): void {
+    this.#keys.add(key);
+    if (this.#keys.size > this.capacity) this.#keys.delete(this.#keys.values().next().value as string);
+  }
+}
+
+export type IncomingMessage = Extract<ServerStanza, { kind: "message" }>;
+export type IncomingReceipt = Extract<ServerStanza, { kind: "receipt" }>;
+export type IncomingNotification = Extract<ServerStanza, { kind: "notification" }>;
+
+export interface MessengerEvents extends Record<string, unknown> {
+  /** The stored backlog has been replayed (`count` stanzas) after a (re)connect. */
+  backlogDone: { readonly count: number };
+  presence: { readonly from: string; readonly type: string };
+  chatstate: { readonly from: string; readonly state: string };
+}
+
+export type Handler<T> = (value: T) => void | Promise<void>;
+
+interface Pending {
+  readonly stanza: string;
+  /** Called with the answering <ack> or <iq type="result">. */
+  readonly resolve: (answer: XmlElement) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export function newStanzaId(): string {
+  return bytesToBase32(crypto.getRandomValues(new Uint8Array(15)));
+}
+
+/**
+ * Stanzas on top of a ParleyConnection, with delivery guarantees at both ends:
+ * - sent stanzas stay in an outbox until the gateway acks or nacks them, and are resent
+ *   (same ID, so the gateway dedupes) after every reconnect;
+ * - a delivered stanza is acked to the gateway only after its handler returned, so a crash
+ *   mid-handler means redelivery, and redeliveries of handled stanzas are acked without
+ *   reaching the handler again: each reaches the application exactly once.
+ */
+export class Messenger extends Emitter<MessengerEvents> {
+  readonly #pending = new Map<string, Pending>();
+  readonly #seen: SeenStore;
+  #onMessage: Handler<IncomingMessage> = () => undefined;
+  #onReceipt: Handler<IncomingReceipt> = () => undefined;
+  #onNotification: Handler<IncomingNotification> = () => undefined;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly connection: ParleyConnection,
+    options: { seen?: SeenStore } = {},
+  ) {
+    super();
+    this.#seen = options.seen ?? new MemorySeenStore();
+    connection.on("stanza", (bytes) => {
+      // Handlers run one at a time, in arrival order.
+      this.#chain = this.#chain.then(() => this.#receive(bytes)).catch((err) => console.warn("stanza handling failed", err));
+    });
+    connection.on("open", () => {
+      for (const p of this.#pending.values()) void this.connection.send(p.stanza).catch(() => undefined);
+    });
+  }
+
+  onMessage(handler: Handler<IncomingMessage>): void {
+    this.#onMessage = handler;
+  }
+
+  onReceipt(handler: Handler<IncomingReceipt>): void {
+    this.#onReceipt = handler;
+  }
+
+  onNotification(handler: Handler<IncomingNotification>): void {
+    this.#onNotification = handler;
+  }
+
+  /** Sends a message with one `enc` per recipient device; resolves once the recipient's gateway stored it. */
+  sendMessage(to: string, encs: readonly Enc[], id = newStanzaId()): Promise<{ id: string; t: number; duplicate: boolean }> {
+    const stanza = element("message", { id, to, type: "chat" }, encs.map((e) => element("enc", { device: e.device, type: e.type }, e.payload)));
+    return this.#request("message", id, stanza).then((ack) => ({ id, t: Number(ack.attrs.t), duplicate: ack.attrs.duplicate === "true" }));
+  }
+
+  sendReceipt(to: string, id: string, type: ReceiptType): Promise<void> {
+    return this.#request("receipt", id, element("receipt", { id, to, type })).then(() => undefined);
+  }
+
+  sendPresence(to: string, type: "available" | "unavailable"): Promise<void> {
+    const id = newStanzaId();
+    return this.#request("presence", id, element("presence", { id, to, type })).then(() => undefined);
+  }
+
+  sendChatState(to: string, state: "composing" | "paused"): Promise<void> {
+    const id = newStanzaId();
+    return this.#request("chatstate", id, element("chatstate", { id, to, state })).then(() => undefined);
+  }
+
+  /** Sends an iq and resolves with its result element; an iq error rejects. */
+  iq(type: "get" | "set", query: XmlElement): Promise<XmlElement> {
+    const id = newStanzaId();
+    return this.#request("iq", id, element("iq", { id, type }, [query]));
+  }
+
+  async ping(): Promise<void> {
+    await this.iq("get", element("ping"));
+  }
+
+  /** A discoverable user's network ID, or null. */
+  async lookup(provider: string, identifier: string): Promise<string | null> {
+    try {
+      const result = await this.iq("get", element("lookup", { provider, identifier }));
+      return result.children[0]?.attrs.id ?? null;
+    } catch (err) {
+      if (err instanceof NackError && err.code === ("not-found" as NackCode)) return null;
+      throw err;
+    }
+  }
+
+  setPrivacy(change: { discoverable?: boolean; allow?: readonly string[] | "*" }): Promise<XmlElement> {
+    const allow = change.allow === undefined ? undefined : change.allow === "*" ? "*" : change.allow.join(" ");
+    return this.iq("set", element("privacy", { discoverable: change.discoverable === undefined ? undefined : String(change.discoverable), allow }));
+  }
+
+  block(user: string): Promise<XmlElement> {
+    return this.iq("set", element("block", { user }));
+  }
+
+  unblock(user: string): Promise<XmlElement> {
+    return this.iq("set", element("unblock", { user }));
+  }
+
+  /** Keeps the stanza in the outbox until answered; sends it now if the connection is open, else on the next open. */
+  #request(cls: string, id: string, stanza: XmlElement): Promise<XmlElement> {
+    const text = serializeXml(stanza);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(`${cls}:${id}`, { stanza: text, resolve, reject });
+      if (this.connection.state === "open") void this.connection.send(text).catch(() => undefined);
+    });
+  }
+
+  #settle(key: string, outcome: { ok: true; answer: XmlElement } | { ok: false; error: Error }): void {
+    const p = this.#pending.get(key);
+    if (!p) return;
+    this.#pending.delete(key);
+    if (outcome.ok) p.resolve(outcome.answer);
+    else p.reject(outcome.error);
+  }
+
+  async #receive(bytes: Uint8Array): Promise<void> {
+    const el = parseXml(bytes);
+    const s = readServerStanza(el);
+    switch (s.kind) {
+      case "ack":
+        return this.#settle(`${s.class}:${s.id}`, { ok: true, answer: el });
+      case "nack":
+        return this.#settle(`${s.class}:${s.id ?? ""}`, { ok: false, error: new NackError(s.code, s.text, s.attrs) });
+      case "iq": {
+        if (s.type === "result") {
+          this.#settle(`iq:${s.id}`, { ok: true, answer: el });
+        } else {
+          const error = s.element.children[0];
+          this.#settle(`iq:${s.id}`, { ok: false, error: new NackError((error?.attrs.code ?? "internal") as NackCode, error?.attrs.text ?? "iq error", s.element.attrs) });
+        }
+        return;
+      }
+      case "offline":
+        return this.emit("backlogDone", { count: s.count });
+      case "presence":
+        return this.emit("presence", { from: s.from, type: s.attrs.type ?? "" });
+      case "chatstate":
+        return this.emit("chatstate", { from: s.from, state: s.attrs.state ?? "" });
+      case "message":
+      case "receipt":
+      case "notification":
+        return this.#deliver(s);
+    }
+  }
+
+  async #deliver(s: IncomingMessage | IncomingReceipt | IncomingNotification): Promise<void> {
+    const cls = ackClassOf(s)!;
+    const type = s.kind === "receipt" ? s.type : undefined;
+    const key = `${cls}|${s.from}|${s.id}|${type ?? ""}`;
+    if (!this.#seen.has(key)) {
+      if (s.kind === "message") await this.#onMessage(s);
+      else if (s.kind === "receipt") await this.#onReceipt(s);
+      else await this.#onNotification(s);
+      this.#seen.add(key);
+    }
+    // Only now is it safe for the gateway to forget it.
+    await this.connection.send(serializeXml(element("ack", { class: cls, id: s.id, from: s.from, type })));
+  }
+}

@@ -1,0 +1,62 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToBase32, utf8 } from "../protocol/bytes.ts";
+import type { Enc, NackCode, ReceiptType } from "../protocol/stanzas/index.ts";
+import { deliveredMessage, deliveredReceipt, expiredNotification } from "../protocol/stanzas/index.ts";
+import { serializeXml } from "../protocol/xml/index.ts";
+import type { Consent } from "./consent.ts";
+import type { DeviceRegistry } from "./device-registry.ts";
+import type { Inbox, NewItem } from "./inbox.ts";
+
+/** What one user object hands another (DO-to-DO RPC). Sender fields are stamped by the sender's object, never taken from the client. */
+export type Envelope =
+  | { readonly kind: "message"; readonly from: string; readonly fromDevice: string; readonly fromProvider: string; readonly id: string; readonly t: number; readonly type: string; readonly encs: readonly Enc[] }
+  | { readonly kind: "receipt"; readonly from: string; readonly fromDevice: string; readonly fromProvider: string; readonly id: string; readonly t: number; readonly type: ReceiptType }
+  | { readonly kind: "ephemeral"; readonly from: string; readonly fromProvider: string; readonly stanza: "presence" | "chatstate"; readonly attrs: Readonly<Record<string, string>> }
+  /** Gateway-generated: a message from this user expired undelivered at `from`'s device. */
+  | { readonly kind: "expired"; readonly from: string; readonly id: string; readonly device: string; readonly t: number };
+
+export type DeliveryResult =
+  | { readonly ok: true; readonly duplicate: boolean }
+  | { readonly ok: false; readonly code: NackCode; readonly text: string; readonly attrs?: Readonly<Record<string, string>> };
+
+export interface Recipient {
+  readonly devices: DeviceRegistry;
+  readonly consent: Consent;
+  readonly inbox: Inbox;
+}
+
+const refuse = (code: NackCode, text: string, attrs?: Record<string, string>): DeliveryResult => ({ ok: false, code, text, attrs });
+
+/**
+ * Decides on and stores a stored-and-forwarded envelope (everything but ephemerals) in the
+ * recipient's inbox. Synchronous: admission, device-list check and the write happen in one
+ * uninterrupted step of the recipient's object.
+ */
+export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>, nowMs: number): DeliveryResult {
+  const owner = r.devices.owner();
+  if (!owner) return refuse("unknown-recipient", "no such user");
+  if (e.kind !== "expired") {
+    const admission = r.consent.admits(e.from, e.fromProvider);
+    if (admission !== "ok") return refuse("recipient-refused", admission === "blocked" ? "the recipient blocked the sender" : "the recipient does not accept this provider");
+  }
+  const devices = r.devices.deviceIds();
+  let item: NewItem;
+  if (e.kind === "message") {
+    const addressed = e.encs.map((x) => x.device).sort();
+    if (addressed.length !== devices.length || addressed.some((d, i) => d !== devices[i])) {
+      // Partial delivery would silently leave devices out: refuse and tell the sender the current list.
+      return refuse("device-list-mismatch", "encrypt for exactly the recipient's devices", { devices: devices.join(" ") });
+    }
+    const perDevice = new Map(e.encs.map((enc) => [enc.device, serializeXml(deliveredMessage({ ...e, enc }))]));
+    item = { class: "message", sender: e.from, key: e.id, perDevice, notifySender: true };
+  } else if (e.kind === "receipt") {
+    const xml = serializeXml(deliveredReceipt(e));
+    item = { class: "receipt", sender: e.from, key: `${e.id}:${e.type}`, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false };
+  } else {
+    // Deterministic, so a repeated expiry run (alarms run at least once) dedupes; short enough for a stanza ID.
+    const id = `x${bytesToBase32(sha256(utf8.encode(`${e.id}\0${e.device}`)).subarray(0, 12))}`;
+    const xml = serializeXml(expiredNotification({ id, message: e.id, from: e.from, device: e.device, t: e.t }));
+    item = { class: "notification", sender: e.from, key: id, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false };
+  }
+  return { ok: true, duplicate: r.inbox.store(item, nowMs).duplicate };
+}

@@ -1,0 +1,118 @@
+/**
+ * The user's durable delivery queue (SQLite): one row per (device, stanza) until that device
+ * acknowledges it or it expires. A stanza is acknowledged to its sender only after its rows
+ * are written here, so an accepted stanza cannot be lost by any later crash or eviction.
+ */
+export type InboxClass = "message" | "receipt" | "notification";
+
+export interface InboxRow {
+  readonly seq: number;
+  readonly deviceId: string;
+  readonly class: InboxClass;
+  readonly sender: string;
+  readonly key: string;
+  readonly stanza: string;
+  readonly notifySender: boolean;
+}
+
+export interface NewItem {
+  readonly class: InboxClass;
+  readonly sender: string;
+  /** Dedupe key within (class, sender): the message ID, or ID plus type for receipts. */
+  readonly key: string;
+  readonly perDevice: ReadonlyMap<string, string>;
+  /** Tell the sender if a row expires undelivered (messages only). */
+  readonly notifySender: boolean;
+}
+
+interface Row extends Record<string, SqlStorageValue> {
+  seq: number;
+  device_id: string;
+  class: string;
+  sender: string;
+  key: string;
+  stanza: string;
+  notify_sender: number;
+}
+
+const toRow = (r: Row): InboxRow => ({
+  seq: r.seq,
+  deviceId: r.device_id,
+  class: r.class as InboxClass,
+  sender: r.sender,
+  key: r.key,
+  stanza: r.stanza,
+  notifySender: r.notify_sender === 1,
+});
+
+export class Inbox {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly ttlMs: number,
+  ) {
+    const sql = storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      device_id TEXT NOT NULL, class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL,
+      stanza TEXT NOT NULL, notify_sender INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+      UNIQUE (device_id, class, sender, key))`);
+    sql.exec("CREATE INDEX IF NOT EXISTS inbox_by_device ON inbox (device_id, seq)");
+    sql.exec("CREATE INDEX IF NOT EXISTS inbox_by_expiry ON inbox (expires_at)");
+    // Remembers what was accepted for as long as a sender might retry it, so a retry after a
+    // lost ack is acknowledged again instead of delivered twice.
+    sql.exec(`CREATE TABLE IF NOT EXISTS accepted (
+      class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL, accepted_at INTEGER NOT NULL,
+      PRIMARY KEY (class, sender, key))`);
+  }
+
+  /** Stores an item for each of its devices in one transaction; `duplicate` if it was accepted before. */
+  store(item: NewItem, nowMs: number): { duplicate: boolean } {
+    return this.storage.transactionSync(() => {
+      const sql = this.storage.sql;
+      sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
+      const seen = sql.exec("SELECT 1 FROM accepted WHERE class = ? AND sender = ? AND key = ?", item.class, item.sender, item.key).toArray();
+      if (seen.length > 0) return { duplicate: true };
+      sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?)", item.class, item.sender, item.key, nowMs);
+      for (const [deviceId, stanza] of item.perDevice) {
+        sql.exec(
+          `INSERT INTO inbox (device_id, class, sender, key, stanza, notify_sender, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          deviceId, item.class, item.sender, item.key, stanza, item.notifySender ? 1 : 0, nowMs, nowMs + this.ttlMs,
+        );
+      }
+      return { duplicate: false };
+    });
+  }
+
+  /** Rows for a device after `afterSeq`, in arrival order. */
+  pending(deviceId: string, afterSeq: number, limit = 64): InboxRow[] {
+    return this.storage.sql
+      .exec<Row>("SELECT * FROM inbox WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?", deviceId, afterSeq, limit)
+      .toArray()
+      .map(toRow);
+  }
+
+  count(deviceId: string): number {
+    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM inbox WHERE device_id = ?", deviceId).one().n;
+  }
+
+  /** Removes what a device acknowledged; true if there was such a row. */
+  acknowledge(deviceId: string, cls: InboxClass, sender: string, key: string): boolean {
+    const before = this.storage.sql.exec("SELECT 1 FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key).toArray().length;
+    this.storage.sql.exec("DELETE FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key);
+    return before > 0;
+  }
+
+  /** Rows past their TTL (not yet removed: the caller removes them once the sender was told). */
+  expired(nowMs: number, limit = 256): InboxRow[] {
+    return this.storage.sql.exec<Row>("SELECT * FROM inbox WHERE expires_at <= ? ORDER BY seq LIMIT ?", nowMs, limit).toArray().map(toRow);
+  }
+
+  remove(seqs: readonly number[]): void {
+    for (const seq of seqs) this.storage.sql.exec("DELETE FROM inbox WHERE seq = ?", seq);
+  }
+
+  nextExpiry(): number | null {
+    return this.storage.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM inbox").one().t;
+  }
+}

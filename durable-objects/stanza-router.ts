@@ -1,0 +1,162 @@
+import type { Env } from "../gateway/env.ts";
+import { ack, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery, type NackCode } from "../protocol/stanzas/index.ts";
+import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
+import type { Consent } from "./consent.ts";
+import type { DeliveryResult, Envelope } from "./delivery.ts";
+import type { DeviceRegistry } from "./device-registry.ts";
+import type { Inbox } from "./inbox.ts";
+import type { ProviderQuota } from "./provider-quota.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+/** Everything the router may touch: the sending device, its user's state, and the way out to other users. */
+export interface RouterContext {
+  readonly env: Env;
+  readonly networkId: string;
+  readonly deviceId: string;
+  readonly nowMs: number;
+  readonly devices: DeviceRegistry;
+  readonly consent: Consent;
+  readonly inbox: Inbox;
+  readonly senderLimit: TokenBucket;
+  readonly lookupLimit: TokenBucket;
+  readonly providerQuota: ProviderQuota;
+  readonly deliverTo: (networkId: string, envelope: Envelope) => Promise<DeliveryResult>;
+}
+
+class Refused extends Error {
+  constructor(
+    readonly code: NackCode,
+    message: string,
+    readonly attrs: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Handles one stanza from a device and returns what to answer on its socket. Every stanza
+ * but an ack gets exactly one answer: an ack, a nack with a reason code, or an iq result.
+ */
+export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promise<XmlElement[]> {
+  let el: XmlElement;
+  try {
+    el = parseXml(bytes, { maxBytes: MAX_STANZA_BYTES });
+  } catch (err) {
+    if (!(err instanceof XmlError)) throw err;
+    return [nack("stanza", undefined, err.code === "too-large" ? "too-large" : "malformed", err.message)];
+  }
+  const id = STANZA_ID.test(el.attrs.id ?? "") ? el.attrs.id : undefined;
+  let stanza: ClientStanza;
+  try {
+    stanza = readClientStanza(el);
+  } catch (err) {
+    if (!(err instanceof StanzaError)) throw err;
+    return [nack(el.name, id, err.code, err.message)];
+  }
+  try {
+    return await route(ctx, stanza);
+  } catch (err) {
+    if (err instanceof Refused) return [nack(el.name, id, err.code, err.message, err.attrs)];
+    console.error("stanza routing failed", err);
+    return [nack(el.name, id, "internal", "the gateway could not process this stanza; retrying is safe")];
+  }
+}
+
+async function spend(ctx: RouterContext): Promise<void> {
+  if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
+    throw new Refused("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
+  }
+  const owner = ctx.devices.owner();
+  if (!owner) throw new Refused("internal", "sender has no owner record");
+  const provider = await providerLimits(ctx.env, owner.providerId);
+  const quota = await ctx.providerQuota.take(ctx.env, owner.providerId, provider, ctx.nowMs);
+  if (!quota.ok) throw new Refused("rate-limited", "the provider's message budget is spent", { retry_ms: String(quota.retryAfterMs) });
+}
+
+async function providerLimits(env: Env, providerId: string): Promise<number> {
+  const provider = await env.PROVIDERS.get<{ rateLimits?: { messagesPerMinute?: number } }>(`provider:${providerId}`, { type: "json", cacheTtl: 60 });
+  return provider?.rateLimits?.messagesPerMinute ?? 60_000;
+}
+
+function providerOf(ctx: RouterContext): string {
+  return ctx.devices.owner()?.providerId ?? "";
+}
+
+function answer(result: DeliveryResult, cls: string, id: string, t: number): XmlElement {
+  if (!result.ok) throw new Refused(result.code, result.text, { ...result.attrs });
+  return ack(cls, id, { t, duplicate: result.duplicate ? "true" : undefined });
+}
+
+async function route(ctx: RouterContext, s: ClientStanza): Promise<XmlElement[]> {
+  const from = ctx.networkId;
+  const t = ctx.nowMs;
+  switch (s.kind) {
+    case "message": {
+      await spend(ctx);
+      const envelope: Envelope = { kind: "message", from, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t, type: s.type, encs: s.encs };
+      return [answer(await ctx.deliverTo(s.to, envelope), "message", s.id, t)];
+    }
+    case "receipt": {
+      await spend(ctx);
+      const envelope: Envelope = { kind: "receipt", from, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t, type: s.type };
+      return [answer(await ctx.deliverTo(s.to, envelope), "receipt", s.id, t)];
+    }
+    case "ack": {
+      const key = s.class === "receipt" ? `${s.id}:${s.type}` : s.id;
+      ctx.inbox.acknowledge(ctx.deviceId, s.class, s.from, key);
+      return []; // acks are never answered: acknowledging an ack would never end
+    }
+    case "presence":
+    case "chatstate": {
+      await spend(ctx);
+      const attrs: Record<string, string> = s.kind === "presence" ? { type: s.type } : { state: s.state };
+      const envelope: Envelope = { kind: "ephemeral", from, fromProvider: providerOf(ctx), stanza: s.kind, attrs };
+      return [answer(await ctx.deliverTo(s.to, envelope), s.kind, s.id, t)];
+    }
+    case "iq":
+      return [await iq(ctx, s.id, s.query)];
+  }
+}
+
+function directoryKey(provider: string, identifier: string): string {
+  return `dir:${provider}:${identifier}`;
+}
+
+async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElement> {
+  switch (q.kind) {
+    case "ping":
+      return iqResult(id);
+    case "lookup": {
+      if (ctx.lookupLimit.take(1, ctx.nowMs) === 0) {
+        throw new Refused("rate-limited", "too many directory lookups", { retry_ms: String(ctx.lookupLimit.retryAfterMs(ctx.nowMs)) });
+      }
+      const found = await ctx.env.DIRECTORY.get(directoryKey(q.provider, q.identifier));
+      // Not found and not discoverable look the same: the directory never confirms a hidden user.
+      if (!found) return element("iq", { id, type: "error" }, [element("error", { code: "not-found", text: "no discoverable user" })]);
+      return iqResult(id, [element("user", { id: found })]);
+    }
+    case "get-privacy":
+      return iqResult(id, [privacyElement(ctx.consent)]);
+    case "set-privacy": {
+      const privacy = ctx.consent.setPrivacy({ discoverable: q.discoverable, allow: q.allow });
+      const owner = ctx.devices.owner();
+      if (q.discoverable !== undefined && owner?.identifier) {
+        const key = directoryKey(owner.providerId, owner.identifier);
+        if (privacy.discoverable) await ctx.env.DIRECTORY.put(key, ctx.networkId);
+        else await ctx.env.DIRECTORY.delete(key);
+      }
+      return iqResult(id, [privacyElement(ctx.consent)]);
+    }
+    case "block":
+      ctx.consent.block(q.user);
+      return iqResult(id);
+    case "unblock":
+      ctx.consent.unblock(q.user);
+      return iqResult(id);
+  }
+}
+
+function privacyElement(consent: Consent): XmlElement {
+  const p = consent.privacy();
+  return element("privacy", { discoverable: String(p.discoverable), allow: p.allow === "*" ? "*" : p.allow.join(" ") });
+}

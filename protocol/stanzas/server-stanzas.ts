@@ -1,0 +1,103 @@
+import { element, type XmlElement } from "../xml/index.ts";
+import type { AckClass, Enc, ReceiptType } from "./client-stanzas.ts";
+import type { NackCode } from "./errors.ts";
+
+/** Builders for what the gateway sends to devices (docs/stanzas.md). `t` is server time in ms. */
+
+export function ack(cls: string, id: string, attrs: Record<string, string | number | undefined> = {}): XmlElement {
+  return element("ack", { class: cls, id, ...attrs });
+}
+
+export function nack(cls: string, id: string | undefined, code: NackCode, text: string, attrs: Record<string, string | undefined> = {}): XmlElement {
+  return element("nack", { class: cls, id, code, text: text.slice(0, 256), ...attrs });
+}
+
+export interface Delivered {
+  readonly id: string;
+  readonly from: string;
+  readonly fromDevice: string;
+  readonly t: number;
+}
+
+export function deliveredMessage(d: Delivered & { readonly type: string; readonly enc: Enc }): XmlElement {
+  return element("message", { id: d.id, from: d.from, from_device: d.fromDevice, type: d.type, t: d.t }, [
+    element("enc", { device: d.enc.device, type: d.enc.type }, d.enc.payload),
+  ]);
+}
+
+export function deliveredReceipt(d: Delivered & { readonly type: ReceiptType }): XmlElement {
+  return element("receipt", { id: d.id, from: d.from, from_device: d.fromDevice, type: d.type, t: d.t });
+}
+
+/**
+ * Tells a sender that `message` expired undelivered on one of the recipient's devices.
+ * `id` is the notification's own ID, the one the device acknowledges.
+ */
+export function expiredNotification(d: { readonly id: string; readonly message: string; readonly from: string; readonly device: string; readonly t: number }): XmlElement {
+  return element("notification", { type: "expired", id: d.id, message: d.message, from: d.from, device: d.device, t: d.t });
+}
+
+/** End of the stored backlog: everything queued while this device was away has been sent. */
+export function offlineMarker(count: number): XmlElement {
+  return element("ib", {}, [element("offline", { count })]);
+}
+
+export function iqResult(id: string, content: XmlElement[] = []): XmlElement {
+  return element("iq", { id, type: "result" }, content);
+}
+
+export function ephemeral(kind: "presence" | "chatstate", from: string, attrs: Record<string, string>): XmlElement {
+  return element(kind, { from, ...attrs });
+}
+
+/** Stanzas a device receives, as the SDK sees them. */
+export type ServerStanza =
+  | { readonly kind: "ack"; readonly class: string; readonly id: string; readonly attrs: Readonly<Record<string, string>> }
+  | { readonly kind: "nack"; readonly class: string; readonly id: string | undefined; readonly code: NackCode; readonly text: string; readonly attrs: Readonly<Record<string, string>> }
+  | { readonly kind: "message"; readonly id: string; readonly from: string; readonly fromDevice: string; readonly t: number; readonly type: string; readonly enc: Enc }
+  | { readonly kind: "receipt"; readonly id: string; readonly from: string; readonly fromDevice: string; readonly t: number; readonly type: ReceiptType }
+  | { readonly kind: "notification"; readonly type: string; readonly id: string; readonly from: string; readonly attrs: Readonly<Record<string, string>> }
+  | { readonly kind: "offline"; readonly count: number }
+  | { readonly kind: "iq"; readonly id: string; readonly type: "result" | "error"; readonly element: XmlElement }
+  | { readonly kind: "presence" | "chatstate"; readonly from: string; readonly attrs: Readonly<Record<string, string>> };
+
+/** The class a device uses when it acknowledges a delivered stanza. */
+export function ackClassOf(s: ServerStanza): AckClass | null {
+  return s.kind === "message" ? "message" : s.kind === "receipt" ? "receipt" : s.kind === "notification" ? "notification" : null;
+}
+
+const a = (el: XmlElement, name: string): string => el.attrs[name] ?? "";
+
+export function readServerStanza(el: XmlElement): ServerStanza {
+  switch (el.name) {
+    case "ack":
+      return { kind: "ack", class: a(el, "class"), id: a(el, "id"), attrs: el.attrs };
+    case "nack":
+      return { kind: "nack", class: a(el, "class"), id: el.attrs.id, code: a(el, "code") as NackCode, text: a(el, "text"), attrs: el.attrs };
+    case "message": {
+      const enc = el.children[0];
+      return {
+        kind: "message",
+        id: a(el, "id"),
+        from: a(el, "from"),
+        fromDevice: a(el, "from_device"),
+        t: Number(a(el, "t")),
+        type: a(el, "type"),
+        enc: { device: enc ? a(enc, "device") : "", type: (enc ? a(enc, "type") : "msg") as Enc["type"], payload: enc?.text ?? "" },
+      };
+    }
+    case "receipt":
+      return { kind: "receipt", id: a(el, "id"), from: a(el, "from"), fromDevice: a(el, "from_device"), t: Number(a(el, "t")), type: a(el, "type") as ReceiptType };
+    case "notification":
+      return { kind: "notification", type: a(el, "type"), id: a(el, "id"), from: a(el, "from"), attrs: el.attrs };
+    case "ib":
+      return { kind: "offline", count: Number(el.children[0]?.attrs.count ?? "0") };
+    case "iq":
+      return { kind: "iq", id: a(el, "id"), type: a(el, "type") === "error" ? "error" : "result", element: el };
+    case "presence":
+    case "chatstate":
+      return { kind: el.name, from: a(el, "from"), attrs: el.attrs };
+    default:
+      throw new Error(`unknown server stanza <${el.name}>`);
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { NackError } from "../../client/index.ts";
+import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
+import { element } from "../../protocol/xml/index.ts";
+import { enrollWith, newDevice, type EnrollResponse, type TestDevice } from "../helpers/gateway.ts";
+import { admin, TestProvider } from "../helpers/providers.ts";
+import { encsFor, goOnline, queued } from "../helpers/users.ts";
+
+async function providerDevice(p: TestProvider, sub: string): Promise<TestDevice> {
+  const staticKey = await webcryptoX25519.generateKeyPair();
+  const { networkId, deviceId } = await (await enrollWith(await p.token(sub, staticKey.publicKey))).json<EnrollResponse>();
+  return { sub, networkId, deviceId, staticKey, token: () => p.token(sub, staticKey.publicKey) };
+}
+
+describe("consent", () => {
+  it("a recipient's block list refuses a sender with a nack, and unblocking lets them through", async () => {
+    const [alice, bob] = [await goOnline(await newDevice()), await goOnline(await newDevice())];
+    await bob.messenger.block(alice.device.networkId);
+    await expect(alice.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "hi"))).rejects.toMatchObject({ code: "recipient-refused" });
+    await expect(alice.messenger.sendPresence(bob.device.networkId, "available")).rejects.toMatchObject({ code: "recipient-refused" });
+    expect(await queued(bob.device.networkId)).toHaveLength(0);
+    await bob.messenger.unblock(alice.device.networkId);
+    await alice.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "hi again"));
+    alice.conn.close();
+    bob.conn.close();
+  });
+
+  it("a recipient chooses which providers may reach them", async () => {
+    const acme = await TestProvider.create();
+    const carol = await goOnline(await providerDevice(acme, "carol"));
+    const bob = await goOnline(await newDevice()); // the development provider's user
+    await bob.messenger.setPrivacy({ allow: ["dev"] });
+    await expect(carol.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "from acme"))).rejects.toMatchObject({
+      code: "recipient-refused",
+    });
+    await bob.messenger.setPrivacy({ allow: ["dev", acme.id] });
+    await carol.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "from acme"));
+    const privacy = await bob.messenger.iq("get", element("privacy"));
+    expect(privacy.children[0]?.attrs).toEqual({ discoverable: "false", allow: `dev ${acme.id}` });
+    carol.conn.close();
+    bob.conn.close();
+  });
+});
+
+describe("rate limits", () => {
+  it("refuses stanzas beyond the per-user budget with rate-limited and a retry time", async () => {
+    const [alice, bob] = [await goOnline(await newDevice()), await goOnline(await newDevice())];
+    const results = await Promise.allSettled(Array.from({ length: 101 }, () => alice.messenger.sendChatState(bob.device.networkId, "composing")));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    const err = refused[0]!.reason as NackError;
+    expect(err.code).toBe("rate-limited");
+    expect(Number(err.attrs.retry_ms)).toBeGreaterThan(0);
+    alice.conn.close();
+    bob.conn.close();
+  });
+
+  it("enforces a provider's message budget across its users", async () => {
+    const acme = await TestProvider.create();
+    await admin(`/providers/${acme.id}`, { method: "PATCH", body: JSON.stringify({ rateLimits: { messagesPerMinute: 3 } }) });
+    const [u1, u2] = [await goOnline(await providerDevice(acme, "u1")), await goOnline(await providerDevice(acme, "u2"))];
+    const bob = await newDevice();
+    await u1.messenger.sendMessage(bob.networkId, encsFor([bob], "1"));
+    await u2.messenger.sendMessage(bob.networkId, encsFor([bob], "2"));
+    await u1.messenger.sendMessage(bob.networkId, encsFor([bob], "3"));
+    await expect(u2.messenger.sendMessage(bob.networkId, encsFor([bob], "4"))).rejects.toMatchObject({ code: "rate-limited" });
+    expect(await queued(bob.networkId)).toHaveLength(3);
+    u1.conn.close();
+    u2.conn.close();
+  });
+});
+
+describe("directory lookup", () => {
+  it("finds only users who allow discovery, and is rate limited", async () => {
+    const alice = await goOnline(await newDevice());
+    const bob = await goOnline(await newDevice());
+    const hidden = await newDevice();
+    expect(await alice.messenger.lookup("dev", bob.device.sub)).toBeNull();
+    await bob.messenger.setPrivacy({ discoverable: true });
+    expect(await alice.messenger.lookup("dev", bob.device.sub)).toBe(bob.device.networkId);
+    expect(await alice.messenger.lookup("dev", hidden.sub)).toBeNull();
+    await bob.messenger.setPrivacy({ discoverable: false });
+    expect(await alice.messenger.lookup("dev", bob.device.sub)).toBeNull();
+    // LOOKUPS_PER_MINUTE is 10 in the test configuration; 4 were used above.
+    const burst = await Promise.allSettled(Array.from({ length: 8 }, () => alice.messenger.lookup("dev", "x")));
+    expect(burst.some((r) => r.status === "rejected" && (r.reason as NackError).code === "rate-limited")).toBe(true);
+    alice.conn.close();
+    bob.conn.close();
+  });
+});
