@@ -45,7 +45,7 @@ function attr(el: XmlElement, name: string): string {
 
 function oneOf<T extends string>(el: XmlElement, name: string, allowed: readonly T[]): T {
   const v = attr(el, name);
-  if (!(allowed as readonly string[]).includes(v)) throw new StanzaError("malformed", `<${el.name} ${name}="${v.slice(0, 32)}"> must be one of ${allowed.join(", ")}`);
+  if (!(allowed as readonly string[]).includes(v)) throw new StanzaError("malformed", `<${el.name}> ${name}= must be one of ${allowed.join(", ")}`);
   return v as T;
 }
 

@@ -8,8 +8,15 @@ export function ack(cls: string, id: string, attrs: Record<string, string | numb
   return element("ack", { class: cls, id, ...attrs });
 }
 
+/** Cuts at `max` UTF-16 units without splitting a surrogate pair (a lone half is not valid XML). */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 export function nack(cls: string, id: string | undefined, code: NackCode, text: string, attrs: Record<string, string | undefined> = {}): XmlElement {
-  return element("nack", { class: cls, id, code, text: text.slice(0, 256), ...attrs });
+  return element("nack", { class: cls, id, code, text: clip(text, 256), ...attrs });
 }
 
 export interface Delivered {

@@ -50,3 +50,14 @@ describe("malformed stanzas are nacked with a reason, and the session carries on
     alice.conn.close();
   });
 });
+
+describe("nack texts", () => {
+  it("are cut without splitting a surrogate pair", async () => {
+    const { nack } = await import("../../protocol/stanzas/index.ts");
+    const { serializeXml } = await import("../../protocol/xml/index.ts");
+    const text = `${"a".repeat(255)}😀tail`;
+    const el = nack("message", "m1", "malformed", text);
+    expect(el.attrs.text).toBe("a".repeat(255));
+    expect(() => serializeXml(el)).not.toThrow();
+  });
+});
