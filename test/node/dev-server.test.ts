@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enroll, ParleyConnection } from "../../client/index.ts";
+import { enroll, Messenger, ParleyConnection, type IncomingMessage } from "../../client/index.ts";
 import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { nobleX25519 } from "../../protocol/noise/dh25519.ts";
@@ -106,6 +106,27 @@ describe("SDK over real TCP WebSockets against wrangler dev", () => {
     expect((await second.connect()).mode).toBe("IK");
     expect(await second.ping()).toBeGreaterThanOrEqual(0);
     second.close();
+  });
+
+  it("two devices exchange a message and a read receipt through wrangler dev", async () => {
+    const [a, b] = [await device(), await device()];
+    const connect = async (d: Awaited<ReturnType<typeof device>>) => {
+      const conn = new ParleyConnection({ gatewayUrl: base, ...d, rootKey, keepaliveMs: 0, reconnect: false });
+      const messenger = new Messenger(conn);
+      await conn.connect();
+      return { conn, messenger };
+    };
+    const [alice, bob] = [await connect(a), await connect(b)];
+    const received = new Promise<IncomingMessage>((resolve) => bob.messenger.onMessage(resolve));
+    const { id } = await alice.messenger.sendMessage(b.networkId, [{ device: b.deviceId, type: "msg", payload: btoa("over real TCP") }]);
+    const message = await received;
+    expect(message).toMatchObject({ id, from: a.networkId });
+    expect(atob(message.enc.payload)).toBe("over real TCP");
+    const receipt = new Promise((resolve) => alice.messenger.onReceipt(resolve));
+    await bob.messenger.sendReceipt(a.networkId, id, "read");
+    expect(await receipt).toMatchObject({ id, type: "read", from: b.networkId });
+    alice.conn.close();
+    bob.conn.close();
   });
 
   it("closes a garbage frame from a plain WebSocket with a clear code", async () => {
