@@ -1,9 +1,10 @@
 // Regenerates proto/generated/ (static protobufjs code: reflection needs eval, which workerd forbids).
 // Run `npm run proto` after editing a .proto file; the output is committed so builds need no codegen.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 
-const protos = ["proto/handshake.proto", "proto/transport.proto"];
+// Every schema in proto/, into one static module: new .proto files need no change here.
+const protos = readdirSync("proto").filter((f) => f.endsWith(".proto")).sort().map((f) => `proto/${f}`);
 mkdirSync("proto/generated", { recursive: true });
 const bin = (name) => `node_modules/.bin/${name}`;
 execFileSync(bin("pbjs"), [
