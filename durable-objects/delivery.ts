@@ -1,7 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToBase32, utf8 } from "../protocol/bytes.ts";
-import type { Enc, NackCode, ReceiptType } from "../protocol/stanzas/index.ts";
-import { deliveredMessage, deliveredReceipt, expiredNotification } from "../protocol/stanzas/index.ts";
+import type { Enc, NackCode, ReceiptType, WireBundle } from "../protocol/stanzas/index.ts";
+import { deliveredMessage, deliveredReceipt, notification, type NotificationType } from "../protocol/stanzas/index.ts";
 import { serializeXml } from "../protocol/xml/index.ts";
 import type { Consent } from "./consent.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
@@ -12,8 +12,27 @@ export type Envelope =
   | { readonly kind: "message"; readonly from: string; readonly fromDevice: string; readonly fromProvider: string; readonly id: string; readonly t: number; readonly type: string; readonly encs: readonly Enc[] }
   | { readonly kind: "receipt"; readonly from: string; readonly fromDevice: string; readonly fromProvider: string; readonly id: string; readonly t: number; readonly type: ReceiptType }
   | { readonly kind: "ephemeral"; readonly from: string; readonly fromProvider: string; readonly stanza: "presence" | "chatstate"; readonly attrs: Readonly<Record<string, string>> }
-  /** Gateway-generated: a message from this user expired undelivered at `from`'s device. */
-  | { readonly kind: "expired"; readonly from: string; readonly id: string; readonly device: string; readonly t: number };
+  /** Gateway-generated news about `from` (an expired message, a changed identity key, low prekeys). */
+  | {
+      readonly kind: "notice";
+      readonly from: string;
+      readonly type: NotificationType;
+      readonly id: string;
+      readonly t: number;
+      readonly attrs: Readonly<Record<string, string>>;
+      /** Only this device; all of the user's devices when absent. */
+      readonly device?: string;
+    };
+
+/** A short deterministic notice ID: repeating the same notice (alarms run at least once) dedupes. */
+export function noticeId(...parts: string[]): string {
+  return `x${bytesToBase32(sha256(utf8.encode(parts.join("\0"))).subarray(0, 12))}`;
+}
+
+/** Bundles handed out by a user's object: one-time keys in them are now spent. */
+export type ClaimResult =
+  | { readonly ok: true; readonly bundles: readonly WireBundle[] }
+  | { readonly ok: false; readonly code: NackCode; readonly text: string };
 
 export type DeliveryResult =
   | { readonly ok: true; readonly duplicate: boolean }
@@ -35,7 +54,7 @@ const refuse = (code: NackCode, text: string, attrs?: Record<string, string>): D
 export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>, nowMs: number): DeliveryResult {
   const owner = r.devices.owner();
   if (!owner) return refuse("unknown-recipient", "no such user");
-  if (e.kind !== "expired") {
+  if (e.kind !== "notice") {
     const admission = r.consent.admits(e.from, e.fromProvider);
     if (admission !== "ok") return refuse("recipient-refused", admission === "blocked" ? "the recipient blocked the sender" : "the recipient does not accept this provider");
   }
@@ -53,10 +72,9 @@ export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>
     const xml = serializeXml(deliveredReceipt(e));
     item = { class: "receipt", sender: e.from, key: `${e.id}:${e.type}`, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false };
   } else {
-    // Deterministic, so a repeated expiry run (alarms run at least once) dedupes; short enough for a stanza ID.
-    const id = `x${bytesToBase32(sha256(utf8.encode(`${e.id}\0${e.device}`)).subarray(0, 12))}`;
-    const xml = serializeXml(expiredNotification({ id, message: e.id, from: e.from, device: e.device, t: e.t }));
-    item = { class: "notification", sender: e.from, key: id, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false };
+    const xml = serializeXml(notification(e.type, e.id, e.from, e.t, e.attrs));
+    const targets = e.device ? devices.filter((d) => d === e.device) : devices;
+    item = { class: "notification", sender: e.from, key: e.id, perDevice: new Map(targets.map((d) => [d, xml])), notifySender: false };
   }
   return { ok: true, duplicate: r.inbox.store(item, nowMs).duplicate };
 }

@@ -1,10 +1,12 @@
 import type { Env } from "../gateway/env.ts";
-import { ack, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery, type NackCode } from "../protocol/stanzas/index.ts";
+import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery, type NackCode } from "../protocol/stanzas/index.ts";
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
 import type { Consent } from "./consent.ts";
-import type { DeliveryResult, Envelope } from "./delivery.ts";
+import type { ClaimResult, DeliveryResult, Envelope } from "./delivery.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
 import type { Inbox } from "./inbox.ts";
+import type { PrekeyStore } from "./prekey-store.ts";
+
 import type { ProviderQuota } from "./provider-quota.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
@@ -21,6 +23,11 @@ export interface RouterContext {
   readonly lookupLimit: TokenBucket;
   readonly providerQuota: ProviderQuota;
   readonly deliverTo: (networkId: string, envelope: Envelope) => Promise<DeliveryResult>;
+  readonly prekeys: PrekeyStore;
+  /** Claims bundles from a user's object (this one included) on behalf of this user. */
+  readonly claimBundles: (networkId: string) => Promise<ClaimResult>;
+  /** Re-publishes a device's public bundle to KV and tells bundle fetchers about a new identity. */
+  readonly keysUploaded: (deviceId: string, identityChanged: boolean) => Promise<void>;
 }
 
 class Refused extends Error {
@@ -147,6 +154,22 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
       }
       return iqResult(id, [privacyElement(ctx.consent)]);
     }
+    case "upload-keys": {
+      const { identityChanged } = ctx.prekeys.upload(ctx.deviceId, q.upload, ctx.nowMs);
+      await ctx.keysUploaded(ctx.deviceId, identityChanged);
+      return iqResult(id, [countElement(ctx)]);
+    }
+    case "get-key-count":
+      return iqResult(id, [countElement(ctx)]);
+    case "get-bundles": {
+      // Each fetch consumes one-time prekeys: it spends the stanza budget like a message would.
+      if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
+        throw new Refused("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
+      }
+      const result = await ctx.claimBundles(q.user);
+      if (!result.ok) throw new Refused(result.code, result.text);
+      return iqResult(id, [element("bundles", { user: q.user }, result.bundles.map(bundleElement))]);
+    }
     case "block":
       ctx.consent.block(q.user);
       return iqResult(id);
@@ -154,6 +177,11 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
       ctx.consent.unblock(q.user);
       return iqResult(id);
   }
+}
+
+function countElement(ctx: RouterContext): XmlElement {
+  const c = ctx.prekeys.counts(ctx.deviceId);
+  return element("count", { prekeys: c.preKeys, kyber: c.kyberPreKeys });
 }
 
 function privacyElement(consent: Consent): XmlElement {

@@ -8,7 +8,10 @@ import { isNetworkId } from "../protocol/identifiers.ts";
 import { ephemeral } from "../protocol/stanzas/index.ts";
 import { flushInbox } from "./backlog.ts";
 import { Consent } from "./consent.ts";
-import { accept, type DeliveryResult, type Envelope } from "./delivery.ts";
+import { accept, noticeId, type ClaimResult, type DeliveryResult, type Envelope } from "./delivery.ts";
+import { PrekeyStore } from "./prekey-store.ts";
+import { publishedBundleJson } from "../gateway/keys/published-bundle.ts";
+import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
 import { Inbox } from "./inbox.ts";
 import { handleFrame } from "./noise-connection.ts";
@@ -25,7 +28,11 @@ export const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** When work is already overdue at scheduling time, it failed once: try again after this. */
 const RETRY_DUE_MS = 60_000;
 
-export type EnrollResult = { readonly ok: true; readonly created: boolean; readonly deviceCount: number } | { readonly ok: false; readonly reason: "replayed" };
+export type EnrollResult =
+  | { readonly ok: true; readonly created: boolean; readonly deviceCount: number }
+  | { readonly ok: false; readonly reason: "replayed" | "too-many-devices" };
+
+export const MAX_DEVICES_PER_USER = 16;
 
 const setting = (value: string | undefined, fallback: number): number => {
   const n = Number(value);
@@ -47,6 +54,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #senderLimit: TokenBucket;
   readonly #lookupLimit: TokenBucket;
   readonly #providerQuota = new ProviderQuota();
+  readonly #prekeys: PrekeyStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -54,6 +62,7 @@ export class UserObject extends DurableObject<Env> {
     this.#consent = new Consent(ctx.storage.sql);
     this.#inbox = new Inbox(ctx.storage, setting(env.MESSAGE_TTL_SECONDS, 30 * 86_400) * 1000);
     this.#push = new PushQueue(ctx.storage.sql);
+    this.#prekeys = new PrekeyStore(ctx.storage);
     this.#senderLimit = new TokenBucket(setting(env.USER_STANZAS_PER_MINUTE, 600));
     this.#lookupLimit = new TokenBucket(setting(env.LOOKUPS_PER_MINUTE, 30));
   }
@@ -66,6 +75,9 @@ export class UserObject extends DurableObject<Env> {
   async enroll(request: Enrollment & { readonly jti: string; readonly expMs: number }): Promise<EnrollResult> {
     const now = Date.now();
     if (!this.#devices.useToken(request.jti, request.expMs, now)) return { ok: false, reason: "replayed" };
+    const known = this.#devices.deviceIds().includes(request.deviceId);
+    // Bounded so a user's bundles always fit one stanza (each carries a 1569-byte Kyber key).
+    if (!known && this.#devices.deviceCount() >= MAX_DEVICES_PER_USER) return { ok: false, reason: "too-many-devices" };
     const created = this.#devices.enroll(request, now);
     return { ok: true, created, deviceCount: this.#devices.deviceCount() };
   }
@@ -74,9 +86,30 @@ export class UserObject extends DurableObject<Env> {
   async deliver(envelope: Envelope): Promise<DeliveryResult> {
     const now = Date.now();
     if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
-    const result = accept({ devices: this.#devices, consent: this.#consent, inbox: this.#inbox }, envelope, now);
+    const result = accept(this.#recipient(), envelope, now);
     if (result.ok && !result.duplicate) await this.#fanOut(envelope.kind === "message", now);
     return result;
+  }
+
+  /**
+   * Bundle RPC: one bundle per device of this user for `fetcher`, consuming one-time
+   * prekeys. Devices that run low are told to upload more.
+   */
+  async claimBundles(fetcher: { readonly networkId: string; readonly provider: string }): Promise<ClaimResult> {
+    const now = Date.now();
+    const owner = this.#devices.owner();
+    if (!owner) return { ok: false, code: "unknown-recipient", text: "no such user" };
+    if (fetcher.networkId !== owner.networkId && this.#consent.admits(fetcher.networkId, fetcher.provider) !== "ok") {
+      return { ok: false, code: "recipient-refused", text: "the user does not accept contact from the requester" };
+    }
+    const { bundles, low } = this.#prekeys.claim(this.#devices.deviceIds(), fetcher.networkId, now);
+    for (const { deviceId, remaining } of low) {
+      // One notice per count per day: repeated drains after top-ups are told again, a burst is not.
+      const id = noticeId("prekeys-low", deviceId, String(remaining), String(Math.floor(now / 86_400_000)));
+      accept(this.#recipient(), { kind: "notice", from: owner.networkId, type: "prekeys-low", id, t: now, attrs: { device: deviceId, count: String(remaining) }, device: deviceId }, now);
+    }
+    if (low.length > 0) await this.#fanOut(false, now);
+    return { ok: true, bundles };
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -149,6 +182,28 @@ export class UserObject extends DurableObject<Env> {
     await this.#scheduleAlarm();
   }
 
+  #recipient() {
+    return { devices: this.#devices, consent: this.#consent, inbox: this.#inbox };
+  }
+
+  #userStub(networkId: string) {
+    return this.env.USERS.get(this.env.USERS.idFromName(networkId));
+  }
+
+  /** Publishes a device's public bundle for edge reads, and tells fetchers when its identity changed. */
+  async #keysUploaded(networkId: string, deviceId: string, identityChanged: boolean): Promise<void> {
+    const bundle = this.#prekeys.published(deviceId);
+    if (bundle) await this.env.BUNDLES.put(`bundle:${networkId}:${deviceId}`, JSON.stringify(publishedBundleJson(bundle)));
+    if (!identityChanged) return;
+    const now = Date.now();
+    const identity = this.#prekeys.identityKey(deviceId);
+    const id = noticeId("identity-changed", networkId, deviceId, identity ? bytesToBase64Url(identity) : "");
+    const notice: Envelope = { kind: "notice", from: networkId, type: "identity-changed", id, t: now, attrs: { device: deviceId } };
+    const fetchers = this.#prekeys.fetchers().filter((f) => f !== networkId);
+    // Best effort per peer: one unreachable peer must not fail the owner's upload.
+    await Promise.allSettled(fetchers.map((f) => this.#userStub(f).deliver(notice)));
+  }
+
   #routerContext(attachment: OpenAttachment) {
     return {
       env: this.env,
@@ -161,8 +216,13 @@ export class UserObject extends DurableObject<Env> {
       senderLimit: this.#senderLimit,
       lookupLimit: this.#lookupLimit,
       providerQuota: this.#providerQuota,
-      deliverTo: (to: string, envelope: Envelope) =>
-        to === attachment.networkId ? this.deliver(envelope) : this.env.USERS.get(this.env.USERS.idFromName(to)).deliver(envelope),
+      deliverTo: (to: string, envelope: Envelope) => (to === attachment.networkId ? this.deliver(envelope) : this.#userStub(to).deliver(envelope)),
+      prekeys: this.#prekeys,
+      claimBundles: (user: string) => {
+        const fetcher = { networkId: attachment.networkId, provider: this.#devices.owner()?.providerId ?? "" };
+        return user === attachment.networkId ? this.claimBundles(fetcher) : this.#userStub(user).claimBundles(fetcher);
+      },
+      keysUploaded: (deviceId: string, identityChanged: boolean) => this.#keysUploaded(attachment.networkId, deviceId, identityChanged),
     };
   }
 
@@ -235,7 +295,14 @@ export class UserObject extends DurableObject<Env> {
     for (const row of this.#inbox.expired(now)) {
       if (row.notifySender && owner) {
         try {
-          const envelope: Envelope = { kind: "expired", from: owner.networkId, id: row.key, device: row.deviceId, t: now };
+          const envelope: Envelope = {
+            kind: "notice",
+            from: owner.networkId,
+            type: "expired",
+            id: noticeId("expired", row.key, row.deviceId),
+            t: now,
+            attrs: { message: row.key, device: row.deviceId },
+          };
           const result = await (row.sender === owner.networkId ? this.deliver(envelope) : this.env.USERS.get(this.env.USERS.idFromName(row.sender)).deliver(envelope));
           if (!result.ok && result.code === "internal") continue;
         } catch (err) {

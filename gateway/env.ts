@@ -6,6 +6,8 @@ export interface Env {
   readonly USERS: DurableObjectNamespace<UserObject>;
   /** One per provider: the provider-wide message budget. */
   readonly PROVIDER_LIMITS: DurableObjectNamespace<ProviderLimiter>;
+  /** Published prekey bundles (`bundle:<networkId>:<deviceId>`), public parts only, for edge reads. */
+  readonly BUNDLES: KVNamespace;
   /** Directory: `dir:<provider>:<identifier>` -> network ID, for users who opted in. */
   readonly DIRECTORY: KVNamespace;
   /** Provider registry (`provider:<id>`, `issuer:<iss>`) and cached JWKS (`jwks:<id>`). */

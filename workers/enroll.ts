@@ -41,6 +41,7 @@ export async function enroll(req: IRequest, env: Env): Promise<Response> {
     jti: verified.jti,
     expMs: verified.expMs,
   });
+  if (!result.ok && result.reason === "too-many-devices") return fail(409, "too-many-devices", "this user has the maximum number of devices");
   if (!result.ok) return fail(401, "invalid-token", "provider token replayed", { reason: "replayed" });
   const identity = await gatewayIdentity(env, now);
   return json(

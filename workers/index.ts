@@ -8,6 +8,7 @@ import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
 import { adminRouter } from "./admin.ts";
 import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
+import { publishedKeys } from "./keys.ts";
 import { HttpError } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
@@ -54,6 +55,7 @@ router
     return env.USERS.get(env.USERS.idFromName(networkId)).fetch(new Request(req.url, { headers: req.headers }));
   })
   .post("/v1/enroll", enroll)
+  .get("/v1/keys/:networkId/:deviceId", publishedKeys)
   .all("/v1/admin/*", adminRouter.fetch)
   .all("/dev/provider/*", devProviderRouter.fetch)
   .all("*", () => error(404, { error: "not-found" }));

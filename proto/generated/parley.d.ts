@@ -4,6 +4,768 @@ import Long = require("long");
 /** Namespace parley. */
 export namespace parley {
 
+    /** Namespace content. */
+    namespace content {
+
+        /**
+         * Properties of a Content.
+         * @deprecated Use parley.content.Content.$Properties instead.
+         */
+        interface IContent extends parley.content.Content.$Properties {
+        }
+
+        /** Represents a Content. */
+        class Content {
+
+            /**
+             * Constructs a new Content.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Content.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Content id. */
+            id: string;
+
+            /** Content sentAtMs. */
+            sentAtMs: (number|Long);
+
+            /** Content text. */
+            text?: (parley.content.Text.$Properties|null);
+
+            /** Content media. */
+            media?: (parley.content.Media.$Properties|null);
+
+            /** Content reaction. */
+            reaction?: (parley.content.Reaction.$Properties|null);
+
+            /** Content edit. */
+            edit?: (parley.content.Edit.$Properties|null);
+
+            /** Content delete. */
+            delete?: (parley.content.Delete.$Properties|null);
+
+            /** Content replyTo. */
+            replyTo?: (parley.content.Reply.$Properties|null);
+
+            /** Content body. */
+            body?: ("text"|"media"|"reaction"|"edit"|"delete");
+
+            /**
+             * Encodes the specified Content message. Does not implicitly {@link parley.content.Content.verify|verify} messages.
+             * @param message Content message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Content.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Content message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Content & parley.content.Content.$Shape} Content
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Content & parley.content.Content.$Shape;
+        }
+
+        namespace Content {
+
+            /** Properties of a Content. */
+            interface $Properties {
+
+                /** Content id */
+                id?: (string|null);
+
+                /** Content sentAtMs */
+                sentAtMs?: (number|Long|null);
+
+                /** Content text */
+                text?: (parley.content.Text.$Properties|null);
+
+                /** Content media */
+                media?: (parley.content.Media.$Properties|null);
+
+                /** Content reaction */
+                reaction?: (parley.content.Reaction.$Properties|null);
+
+                /** Content edit */
+                edit?: (parley.content.Edit.$Properties|null);
+
+                /** Content delete */
+                "delete"?: (parley.content.Delete.$Properties|null);
+
+                /** Content replyTo */
+                replyTo?: (parley.content.Reply.$Properties|null);
+
+                /** Content body */
+                body?: ("text"|"media"|"reaction"|"edit"|"delete");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a Content. */
+            type $Shape = {
+              id?: string|null;
+              sentAtMs?: number|Long|null;
+              text?: parley.content.Text.$Shape|null;
+              media?: parley.content.Media.$Shape|null;
+              reaction?: parley.content.Reaction.$Shape|null;
+              edit?: parley.content.Edit.$Shape|null;
+              "delete"?: parley.content.Delete.$Shape|null;
+              replyTo?: parley.content.Reply.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
+            );
+        }
+
+        /**
+         * Properties of a Text.
+         * @deprecated Use parley.content.Text.$Properties instead.
+         */
+        interface IText extends parley.content.Text.$Properties {
+        }
+
+        /** Represents a Text. */
+        class Text {
+
+            /**
+             * Constructs a new Text.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Text.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Text text. */
+            text: string;
+
+            /**
+             * Encodes the specified Text message. Does not implicitly {@link parley.content.Text.verify|verify} messages.
+             * @param message Text message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Text.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Text message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Text & parley.content.Text.$Shape} Text
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Text & parley.content.Text.$Shape;
+        }
+
+        namespace Text {
+
+            /** Properties of a Text. */
+            interface $Properties {
+
+                /** Text text */
+                text?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Text. */
+            type $Shape = parley.content.Text.$Properties;
+        }
+
+        /**
+         * Properties of a Media.
+         * @deprecated Use parley.content.Media.$Properties instead.
+         */
+        interface IMedia extends parley.content.Media.$Properties {
+        }
+
+        /** Represents a Media. */
+        class Media {
+
+            /**
+             * Constructs a new Media.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Media.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Media kind. */
+            kind: parley.content.Media.Kind;
+
+            /** Media url. */
+            url: string;
+
+            /** Media mediaKey. */
+            mediaKey: Uint8Array;
+
+            /** Media fileSha256. */
+            fileSha256: Uint8Array;
+
+            /** Media encryptedSha256. */
+            encryptedSha256: Uint8Array;
+
+            /** Media size. */
+            size: (number|Long);
+
+            /** Media mimeType. */
+            mimeType: string;
+
+            /** Media fileName. */
+            fileName: string;
+
+            /** Media caption. */
+            caption: string;
+
+            /** Media width. */
+            width: number;
+
+            /** Media height. */
+            height: number;
+
+            /** Media durationMs. */
+            durationMs: number;
+
+            /** Media thumbnail. */
+            thumbnail: Uint8Array;
+
+            /**
+             * Encodes the specified Media message. Does not implicitly {@link parley.content.Media.verify|verify} messages.
+             * @param message Media message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Media.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Media message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Media & parley.content.Media.$Shape} Media
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Media & parley.content.Media.$Shape;
+        }
+
+        namespace Media {
+
+            /** Properties of a Media. */
+            interface $Properties {
+
+                /** Media kind */
+                kind?: (parley.content.Media.Kind|null);
+
+                /** Media url */
+                url?: (string|null);
+
+                /** Media mediaKey */
+                mediaKey?: (Uint8Array|null);
+
+                /** Media fileSha256 */
+                fileSha256?: (Uint8Array|null);
+
+                /** Media encryptedSha256 */
+                encryptedSha256?: (Uint8Array|null);
+
+                /** Media size */
+                size?: (number|Long|null);
+
+                /** Media mimeType */
+                mimeType?: (string|null);
+
+                /** Media fileName */
+                fileName?: (string|null);
+
+                /** Media caption */
+                caption?: (string|null);
+
+                /** Media width */
+                width?: (number|null);
+
+                /** Media height */
+                height?: (number|null);
+
+                /** Media durationMs */
+                durationMs?: (number|null);
+
+                /** Media thumbnail */
+                thumbnail?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Media. */
+            type $Shape = parley.content.Media.$Properties;
+
+            /** Kind enum. */
+            enum Kind {
+
+                /** KIND_UNSPECIFIED value */
+                KIND_UNSPECIFIED = 0,
+
+                /** IMAGE value */
+                IMAGE = 1,
+
+                /** VIDEO value */
+                VIDEO = 2,
+
+                /** AUDIO value */
+                AUDIO = 3,
+
+                /** DOCUMENT value */
+                DOCUMENT = 4
+            }
+        }
+
+        /**
+         * Properties of a Reaction.
+         * @deprecated Use parley.content.Reaction.$Properties instead.
+         */
+        interface IReaction extends parley.content.Reaction.$Properties {
+        }
+
+        /** Represents a Reaction. */
+        class Reaction {
+
+            /**
+             * Constructs a new Reaction.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Reaction.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Reaction targetId. */
+            targetId: string;
+
+            /** Reaction targetSender. */
+            targetSender: string;
+
+            /** Reaction emoji. */
+            emoji: string;
+
+            /**
+             * Encodes the specified Reaction message. Does not implicitly {@link parley.content.Reaction.verify|verify} messages.
+             * @param message Reaction message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Reaction.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Reaction message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Reaction & parley.content.Reaction.$Shape} Reaction
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Reaction & parley.content.Reaction.$Shape;
+        }
+
+        namespace Reaction {
+
+            /** Properties of a Reaction. */
+            interface $Properties {
+
+                /** Reaction targetId */
+                targetId?: (string|null);
+
+                /** Reaction targetSender */
+                targetSender?: (string|null);
+
+                /** Reaction emoji */
+                emoji?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Reaction. */
+            type $Shape = parley.content.Reaction.$Properties;
+        }
+
+        /**
+         * Properties of a Reply.
+         * @deprecated Use parley.content.Reply.$Properties instead.
+         */
+        interface IReply extends parley.content.Reply.$Properties {
+        }
+
+        /** Represents a Reply. */
+        class Reply {
+
+            /**
+             * Constructs a new Reply.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Reply.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Reply targetId. */
+            targetId: string;
+
+            /** Reply targetSender. */
+            targetSender: string;
+
+            /** Reply quotedText. */
+            quotedText: string;
+
+            /**
+             * Encodes the specified Reply message. Does not implicitly {@link parley.content.Reply.verify|verify} messages.
+             * @param message Reply message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Reply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Reply message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Reply & parley.content.Reply.$Shape} Reply
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Reply & parley.content.Reply.$Shape;
+        }
+
+        namespace Reply {
+
+            /** Properties of a Reply. */
+            interface $Properties {
+
+                /** Reply targetId */
+                targetId?: (string|null);
+
+                /** Reply targetSender */
+                targetSender?: (string|null);
+
+                /** Reply quotedText */
+                quotedText?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Reply. */
+            type $Shape = parley.content.Reply.$Properties;
+        }
+
+        /**
+         * Properties of an Edit.
+         * @deprecated Use parley.content.Edit.$Properties instead.
+         */
+        interface IEdit extends parley.content.Edit.$Properties {
+        }
+
+        /** Represents an Edit. */
+        class Edit {
+
+            /**
+             * Constructs a new Edit.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Edit.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Edit targetId. */
+            targetId: string;
+
+            /** Edit text. */
+            text?: (parley.content.Text.$Properties|null);
+
+            /**
+             * Encodes the specified Edit message. Does not implicitly {@link parley.content.Edit.verify|verify} messages.
+             * @param message Edit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Edit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an Edit message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Edit & parley.content.Edit.$Shape} Edit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Edit & parley.content.Edit.$Shape;
+        }
+
+        namespace Edit {
+
+            /** Properties of an Edit. */
+            interface $Properties {
+
+                /** Edit targetId */
+                targetId?: (string|null);
+
+                /** Edit text */
+                text?: (parley.content.Text.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an Edit. */
+            type $Shape = parley.content.Edit.$Properties;
+        }
+
+        /**
+         * Properties of a Delete.
+         * @deprecated Use parley.content.Delete.$Properties instead.
+         */
+        interface IDelete extends parley.content.Delete.$Properties {
+        }
+
+        /** Represents a Delete. */
+        class Delete {
+
+            /**
+             * Constructs a new Delete.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.Delete.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Delete targetId. */
+            targetId: string;
+
+            /**
+             * Encodes the specified Delete message. Does not implicitly {@link parley.content.Delete.verify|verify} messages.
+             * @param message Delete message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.Delete.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Delete message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.Delete & parley.content.Delete.$Shape} Delete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.Delete & parley.content.Delete.$Shape;
+        }
+
+        namespace Delete {
+
+            /** Properties of a Delete. */
+            interface $Properties {
+
+                /** Delete targetId */
+                targetId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Delete. */
+            type $Shape = parley.content.Delete.$Properties;
+        }
+    }
+
+    /** Namespace e2ee. */
+    namespace e2ee {
+
+        /**
+         * Properties of a SignalMessage.
+         * @deprecated Use parley.e2ee.SignalMessage.$Properties instead.
+         */
+        interface ISignalMessage extends parley.e2ee.SignalMessage.$Properties {
+        }
+
+        /** Represents a SignalMessage. */
+        class SignalMessage {
+
+            /**
+             * Constructs a new SignalMessage.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.e2ee.SignalMessage.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SignalMessage ratchetKey. */
+            ratchetKey: Uint8Array;
+
+            /** SignalMessage previousCounter. */
+            previousCounter: number;
+
+            /** SignalMessage counter. */
+            counter: number;
+
+            /** SignalMessage ciphertext. */
+            ciphertext: Uint8Array;
+
+            /**
+             * Encodes the specified SignalMessage message. Does not implicitly {@link parley.e2ee.SignalMessage.verify|verify} messages.
+             * @param message SignalMessage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.e2ee.SignalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SignalMessage message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape} SignalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape;
+        }
+
+        namespace SignalMessage {
+
+            /** Properties of a SignalMessage. */
+            interface $Properties {
+
+                /** SignalMessage ratchetKey */
+                ratchetKey?: (Uint8Array|null);
+
+                /** SignalMessage previousCounter */
+                previousCounter?: (number|null);
+
+                /** SignalMessage counter */
+                counter?: (number|null);
+
+                /** SignalMessage ciphertext */
+                ciphertext?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SignalMessage. */
+            type $Shape = parley.e2ee.SignalMessage.$Properties;
+        }
+
+        /**
+         * Properties of a PreKeySignalMessage.
+         * @deprecated Use parley.e2ee.PreKeySignalMessage.$Properties instead.
+         */
+        interface IPreKeySignalMessage extends parley.e2ee.PreKeySignalMessage.$Properties {
+        }
+
+        /** Represents a PreKeySignalMessage. */
+        class PreKeySignalMessage {
+
+            /**
+             * Constructs a new PreKeySignalMessage.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.e2ee.PreKeySignalMessage.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PreKeySignalMessage registrationId. */
+            registrationId: number;
+
+            /** PreKeySignalMessage preKeyId. */
+            preKeyId?: (number|null);
+
+            /** PreKeySignalMessage signedPreKeyId. */
+            signedPreKeyId: number;
+
+            /** PreKeySignalMessage kyberPreKeyId. */
+            kyberPreKeyId: number;
+
+            /** PreKeySignalMessage kyberCiphertext. */
+            kyberCiphertext: Uint8Array;
+
+            /** PreKeySignalMessage baseKey. */
+            baseKey: Uint8Array;
+
+            /** PreKeySignalMessage identityKey. */
+            identityKey: Uint8Array;
+
+            /** PreKeySignalMessage message. */
+            message: Uint8Array;
+
+            /**
+             * Encodes the specified PreKeySignalMessage message. Does not implicitly {@link parley.e2ee.PreKeySignalMessage.verify|verify} messages.
+             * @param message PreKeySignalMessage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.e2ee.PreKeySignalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PreKeySignalMessage message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape} PreKeySignalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape;
+        }
+
+        namespace PreKeySignalMessage {
+
+            /** Properties of a PreKeySignalMessage. */
+            interface $Properties {
+
+                /** PreKeySignalMessage registrationId */
+                registrationId?: (number|null);
+
+                /** PreKeySignalMessage preKeyId */
+                preKeyId?: (number|null);
+
+                /** PreKeySignalMessage signedPreKeyId */
+                signedPreKeyId?: (number|null);
+
+                /** PreKeySignalMessage kyberPreKeyId */
+                kyberPreKeyId?: (number|null);
+
+                /** PreKeySignalMessage kyberCiphertext */
+                kyberCiphertext?: (Uint8Array|null);
+
+                /** PreKeySignalMessage baseKey */
+                baseKey?: (Uint8Array|null);
+
+                /** PreKeySignalMessage identityKey */
+                identityKey?: (Uint8Array|null);
+
+                /** PreKeySignalMessage message */
+                message?: (Uint8Array|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PreKeySignalMessage. */
+            type $Shape = parley.e2ee.PreKeySignalMessage.$Properties;
+        }
+    }
+
     /** Namespace v1. */
     namespace v1 {
 

@@ -17,6 +17,1972 @@ export const parley = $root.parley = (() => {
      */
     const parley = {};
 
+    parley.content = (function() {
+
+        /**
+         * Namespace content.
+         * @memberof parley
+         * @namespace
+         */
+        const content = {};
+
+        content.Content = (function() {
+
+            /**
+             * Properties of a Content.
+             * @typedef {Object} parley.content.Content.$Properties
+             * @property {string|null} [id] Content id
+             * @property {number|Long|null} [sentAtMs] Content sentAtMs
+             * @property {parley.content.Text.$Properties|null} [text] Content text
+             * @property {parley.content.Media.$Properties|null} [media] Content media
+             * @property {parley.content.Reaction.$Properties|null} [reaction] Content reaction
+             * @property {parley.content.Edit.$Properties|null} [edit] Content edit
+             * @property {parley.content.Delete.$Properties|null} ["delete"] Content delete
+             * @property {parley.content.Reply.$Properties|null} [replyTo] Content replyTo
+             * @property {"text"|"media"|"reaction"|"edit"|"delete"} [body] Content body
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Content.
+             * @memberof parley.content
+             * @interface IContent
+             * @augments parley.content.Content.$Properties
+             * @deprecated Use parley.content.Content.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a Content.
+             * @typedef {{
+             *   id?: string|null;
+             *   sentAtMs?: number|Long|null;
+             *   text?: parley.content.Text.$Shape|null;
+             *   media?: parley.content.Media.$Shape|null;
+             *   reaction?: parley.content.Reaction.$Shape|null;
+             *   edit?: parley.content.Edit.$Shape|null;
+             *   "delete"?: parley.content.Delete.$Shape|null;
+             *   replyTo?: parley.content.Reply.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
+             * )} parley.content.Content.$Shape
+             */
+
+            /**
+             * Constructs a new Content.
+             * @memberof parley.content
+             * @classdesc Represents a Content.
+             * @constructor
+             * @param {parley.content.Content.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Content = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Content id.
+             * @member {string} id
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.id = "";
+
+            /**
+             * Content sentAtMs.
+             * @member {number|Long} sentAtMs
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.sentAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Content text.
+             * @member {parley.content.Text.$Properties|null|undefined} text
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.text = null;
+
+            /**
+             * Content media.
+             * @member {parley.content.Media.$Properties|null|undefined} media
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.media = null;
+
+            /**
+             * Content reaction.
+             * @member {parley.content.Reaction.$Properties|null|undefined} reaction
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.reaction = null;
+
+            /**
+             * Content edit.
+             * @member {parley.content.Edit.$Properties|null|undefined} edit
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.edit = null;
+
+            /**
+             * Content delete.
+             * @member {parley.content.Delete.$Properties|null|undefined} delete
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype["delete"] = null;
+
+            /**
+             * Content replyTo.
+             * @member {parley.content.Reply.$Properties|null|undefined} replyTo
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.replyTo = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * Content body.
+             * @member {"text"|"media"|"reaction"|"edit"|"delete"|undefined} body
+             * @memberof parley.content.Content
+             * @instance
+             */
+            $Object.defineProperty(Content.prototype, "body", {
+                get: $util.oneOfGetter($oneOfFields = ["text", "media", "reaction", "edit", "delete"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Encodes the specified Content message. Does not implicitly {@link parley.content.Content.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Content
+             * @static
+             * @param {parley.content.Content.$Properties} message Content message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Content.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.id);
+                if (message.sentAtMs != null && $Object.hasOwnProperty.call(message, "sentAtMs") && (typeof message.sentAtMs === "object" ? message.sentAtMs.low || message.sentAtMs.high : message.sentAtMs !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.sentAtMs);
+                if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
+                    $root.parley.content.Text.encode(message.text, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.media != null && $Object.hasOwnProperty.call(message, "media"))
+                    $root.parley.content.Media.encode(message.media, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.reaction != null && $Object.hasOwnProperty.call(message, "reaction"))
+                    $root.parley.content.Reaction.encode(message.reaction, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.edit != null && $Object.hasOwnProperty.call(message, "edit"))
+                    $root.parley.content.Edit.encode(message.edit, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message["delete"] != null && $Object.hasOwnProperty.call(message, "delete"))
+                    $root.parley.content.Delete.encode(message["delete"], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
+                    $root.parley.content.Reply.encode(message.replyTo, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Content message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Content
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Content & parley.content.Content.$Shape} Content
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Content.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Content();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.sentAtMs = value;
+                            else
+                                delete message.sentAtMs;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.text = $root.parley.content.Text.decode(reader, reader.size(), $undefined, _depth + 1, message.text);
+                            message.body = "text";
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.media = $root.parley.content.Media.decode(reader, reader.size(), $undefined, _depth + 1, message.media);
+                            message.body = "media";
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.reaction = $root.parley.content.Reaction.decode(reader, reader.size(), $undefined, _depth + 1, message.reaction);
+                            message.body = "reaction";
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            message.edit = $root.parley.content.Edit.decode(reader, reader.size(), $undefined, _depth + 1, message.edit);
+                            message.body = "edit";
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            message["delete"] = $root.parley.content.Delete.decode(reader, reader.size(), $undefined, _depth + 1, message["delete"]);
+                            message.body = "delete";
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 2)
+                                break;
+                            message.replyTo = $root.parley.content.Reply.decode(reader, reader.size(), $undefined, _depth + 1, message.replyTo);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Content;
+        })();
+
+        content.Text = (function() {
+
+            /**
+             * Properties of a Text.
+             * @typedef {Object} parley.content.Text.$Properties
+             * @property {string|null} [text] Text text
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Text.
+             * @memberof parley.content
+             * @interface IText
+             * @augments parley.content.Text.$Properties
+             * @deprecated Use parley.content.Text.$Properties instead.
+             */
+
+            /**
+             * Shape of a Text.
+             * @typedef {parley.content.Text.$Properties} parley.content.Text.$Shape
+             */
+
+            /**
+             * Constructs a new Text.
+             * @memberof parley.content
+             * @classdesc Represents a Text.
+             * @constructor
+             * @param {parley.content.Text.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Text = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Text text.
+             * @member {string} text
+             * @memberof parley.content.Text
+             * @instance
+             */
+            Text.prototype.text = "";
+
+            /**
+             * Encodes the specified Text message. Does not implicitly {@link parley.content.Text.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Text
+             * @static
+             * @param {parley.content.Text.$Properties} message Text message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Text.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.text != null && $Object.hasOwnProperty.call(message, "text") && message.text !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.text);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Text message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Text
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Text & parley.content.Text.$Shape} Text
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Text.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Text();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.text = value;
+                            else
+                                delete message.text;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Text;
+        })();
+
+        content.Media = (function() {
+
+            /**
+             * Properties of a Media.
+             * @typedef {Object} parley.content.Media.$Properties
+             * @property {parley.content.Media.Kind|null} [kind] Media kind
+             * @property {string|null} [url] Media url
+             * @property {Uint8Array|null} [mediaKey] Media mediaKey
+             * @property {Uint8Array|null} [fileSha256] Media fileSha256
+             * @property {Uint8Array|null} [encryptedSha256] Media encryptedSha256
+             * @property {number|Long|null} [size] Media size
+             * @property {string|null} [mimeType] Media mimeType
+             * @property {string|null} [fileName] Media fileName
+             * @property {string|null} [caption] Media caption
+             * @property {number|null} [width] Media width
+             * @property {number|null} [height] Media height
+             * @property {number|null} [durationMs] Media durationMs
+             * @property {Uint8Array|null} [thumbnail] Media thumbnail
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Media.
+             * @memberof parley.content
+             * @interface IMedia
+             * @augments parley.content.Media.$Properties
+             * @deprecated Use parley.content.Media.$Properties instead.
+             */
+
+            /**
+             * Shape of a Media.
+             * @typedef {parley.content.Media.$Properties} parley.content.Media.$Shape
+             */
+
+            /**
+             * Constructs a new Media.
+             * @memberof parley.content
+             * @classdesc Represents a Media.
+             * @constructor
+             * @param {parley.content.Media.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Media = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Media kind.
+             * @member {parley.content.Media.Kind} kind
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.kind = 0;
+
+            /**
+             * Media url.
+             * @member {string} url
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.url = "";
+
+            /**
+             * Media mediaKey.
+             * @member {Uint8Array} mediaKey
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.mediaKey = $util.newBuffer([]);
+
+            /**
+             * Media fileSha256.
+             * @member {Uint8Array} fileSha256
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.fileSha256 = $util.newBuffer([]);
+
+            /**
+             * Media encryptedSha256.
+             * @member {Uint8Array} encryptedSha256
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.encryptedSha256 = $util.newBuffer([]);
+
+            /**
+             * Media size.
+             * @member {number|Long} size
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Media mimeType.
+             * @member {string} mimeType
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.mimeType = "";
+
+            /**
+             * Media fileName.
+             * @member {string} fileName
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.fileName = "";
+
+            /**
+             * Media caption.
+             * @member {string} caption
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.caption = "";
+
+            /**
+             * Media width.
+             * @member {number} width
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.width = 0;
+
+            /**
+             * Media height.
+             * @member {number} height
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.height = 0;
+
+            /**
+             * Media durationMs.
+             * @member {number} durationMs
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.durationMs = 0;
+
+            /**
+             * Media thumbnail.
+             * @member {Uint8Array} thumbnail
+             * @memberof parley.content.Media
+             * @instance
+             */
+            Media.prototype.thumbnail = $util.newBuffer([]);
+
+            /**
+             * Encodes the specified Media message. Does not implicitly {@link parley.content.Media.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Media
+             * @static
+             * @param {parley.content.Media.$Properties} message Media message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Media.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.kind);
+                if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.url);
+                if (message.mediaKey != null && $Object.hasOwnProperty.call(message, "mediaKey") && message.mediaKey.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.mediaKey);
+                if (message.fileSha256 != null && $Object.hasOwnProperty.call(message, "fileSha256") && message.fileSha256.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.fileSha256);
+                if (message.encryptedSha256 != null && $Object.hasOwnProperty.call(message, "encryptedSha256") && message.encryptedSha256.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.encryptedSha256);
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.size);
+                if (message.mimeType != null && $Object.hasOwnProperty.call(message, "mimeType") && message.mimeType !== "")
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.mimeType);
+                if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName") && message.fileName !== "")
+                    writer.uint32(/* id 8, wireType 2 =*/66).string(message.fileName);
+                if (message.caption != null && $Object.hasOwnProperty.call(message, "caption") && message.caption !== "")
+                    writer.uint32(/* id 9, wireType 2 =*/74).string(message.caption);
+                if (message.width != null && $Object.hasOwnProperty.call(message, "width") && message.width !== 0)
+                    writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.width);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && message.height !== 0)
+                    writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.height);
+                if (message.durationMs != null && $Object.hasOwnProperty.call(message, "durationMs") && message.durationMs !== 0)
+                    writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.durationMs);
+                if (message.thumbnail != null && $Object.hasOwnProperty.call(message, "thumbnail") && message.thumbnail.length)
+                    writer.uint32(/* id 13, wireType 2 =*/106).bytes(message.thumbnail);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Media message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Media
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Media & parley.content.Media.$Shape} Media
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Media.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Media();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.kind = value;
+                            else
+                                delete message.kind;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.url = value;
+                            else
+                                delete message.url;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.mediaKey = value;
+                            else
+                                delete message.mediaKey;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.fileSha256 = value;
+                            else
+                                delete message.fileSha256;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.encryptedSha256 = value;
+                            else
+                                delete message.encryptedSha256;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.size = value;
+                            else
+                                delete message.size;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.mimeType = value;
+                            else
+                                delete message.mimeType;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.fileName = value;
+                            else
+                                delete message.fileName;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.caption = value;
+                            else
+                                delete message.caption;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.width = value;
+                            else
+                                delete message.width;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.durationMs = value;
+                            else
+                                delete message.durationMs;
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.thumbnail = value;
+                            else
+                                delete message.thumbnail;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Kind enum.
+             * @name parley.content.Media.Kind
+             * @enum {number}
+             * @property {number} KIND_UNSPECIFIED=0 KIND_UNSPECIFIED value
+             * @property {number} IMAGE=1 IMAGE value
+             * @property {number} VIDEO=2 VIDEO value
+             * @property {number} AUDIO=3 AUDIO value
+             * @property {number} DOCUMENT=4 DOCUMENT value
+             */
+            Media.Kind = (function() {
+                const valuesById = $Object.create(null), values = $Object.create(valuesById);
+                values[valuesById[0] = "KIND_UNSPECIFIED"] = 0;
+                values[valuesById[1] = "IMAGE"] = 1;
+                values[valuesById[2] = "VIDEO"] = 2;
+                values[valuesById[3] = "AUDIO"] = 3;
+                values[valuesById[4] = "DOCUMENT"] = 4;
+                return values;
+            })();
+
+            return Media;
+        })();
+
+        content.Reaction = (function() {
+
+            /**
+             * Properties of a Reaction.
+             * @typedef {Object} parley.content.Reaction.$Properties
+             * @property {string|null} [targetId] Reaction targetId
+             * @property {string|null} [targetSender] Reaction targetSender
+             * @property {string|null} [emoji] Reaction emoji
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Reaction.
+             * @memberof parley.content
+             * @interface IReaction
+             * @augments parley.content.Reaction.$Properties
+             * @deprecated Use parley.content.Reaction.$Properties instead.
+             */
+
+            /**
+             * Shape of a Reaction.
+             * @typedef {parley.content.Reaction.$Properties} parley.content.Reaction.$Shape
+             */
+
+            /**
+             * Constructs a new Reaction.
+             * @memberof parley.content
+             * @classdesc Represents a Reaction.
+             * @constructor
+             * @param {parley.content.Reaction.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Reaction = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Reaction targetId.
+             * @member {string} targetId
+             * @memberof parley.content.Reaction
+             * @instance
+             */
+            Reaction.prototype.targetId = "";
+
+            /**
+             * Reaction targetSender.
+             * @member {string} targetSender
+             * @memberof parley.content.Reaction
+             * @instance
+             */
+            Reaction.prototype.targetSender = "";
+
+            /**
+             * Reaction emoji.
+             * @member {string} emoji
+             * @memberof parley.content.Reaction
+             * @instance
+             */
+            Reaction.prototype.emoji = "";
+
+            /**
+             * Encodes the specified Reaction message. Does not implicitly {@link parley.content.Reaction.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Reaction
+             * @static
+             * @param {parley.content.Reaction.$Properties} message Reaction message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Reaction.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.targetId != null && $Object.hasOwnProperty.call(message, "targetId") && message.targetId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.targetId);
+                if (message.targetSender != null && $Object.hasOwnProperty.call(message, "targetSender") && message.targetSender !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.targetSender);
+                if (message.emoji != null && $Object.hasOwnProperty.call(message, "emoji") && message.emoji !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.emoji);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Reaction message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Reaction
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Reaction & parley.content.Reaction.$Shape} Reaction
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Reaction.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Reaction();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetId = value;
+                            else
+                                delete message.targetId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetSender = value;
+                            else
+                                delete message.targetSender;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.emoji = value;
+                            else
+                                delete message.emoji;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Reaction;
+        })();
+
+        content.Reply = (function() {
+
+            /**
+             * Properties of a Reply.
+             * @typedef {Object} parley.content.Reply.$Properties
+             * @property {string|null} [targetId] Reply targetId
+             * @property {string|null} [targetSender] Reply targetSender
+             * @property {string|null} [quotedText] Reply quotedText
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Reply.
+             * @memberof parley.content
+             * @interface IReply
+             * @augments parley.content.Reply.$Properties
+             * @deprecated Use parley.content.Reply.$Properties instead.
+             */
+
+            /**
+             * Shape of a Reply.
+             * @typedef {parley.content.Reply.$Properties} parley.content.Reply.$Shape
+             */
+
+            /**
+             * Constructs a new Reply.
+             * @memberof parley.content
+             * @classdesc Represents a Reply.
+             * @constructor
+             * @param {parley.content.Reply.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Reply = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Reply targetId.
+             * @member {string} targetId
+             * @memberof parley.content.Reply
+             * @instance
+             */
+            Reply.prototype.targetId = "";
+
+            /**
+             * Reply targetSender.
+             * @member {string} targetSender
+             * @memberof parley.content.Reply
+             * @instance
+             */
+            Reply.prototype.targetSender = "";
+
+            /**
+             * Reply quotedText.
+             * @member {string} quotedText
+             * @memberof parley.content.Reply
+             * @instance
+             */
+            Reply.prototype.quotedText = "";
+
+            /**
+             * Encodes the specified Reply message. Does not implicitly {@link parley.content.Reply.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Reply
+             * @static
+             * @param {parley.content.Reply.$Properties} message Reply message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Reply.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.targetId != null && $Object.hasOwnProperty.call(message, "targetId") && message.targetId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.targetId);
+                if (message.targetSender != null && $Object.hasOwnProperty.call(message, "targetSender") && message.targetSender !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.targetSender);
+                if (message.quotedText != null && $Object.hasOwnProperty.call(message, "quotedText") && message.quotedText !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.quotedText);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Reply message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Reply
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Reply & parley.content.Reply.$Shape} Reply
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Reply.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Reply();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetId = value;
+                            else
+                                delete message.targetId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetSender = value;
+                            else
+                                delete message.targetSender;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.quotedText = value;
+                            else
+                                delete message.quotedText;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Reply;
+        })();
+
+        content.Edit = (function() {
+
+            /**
+             * Properties of an Edit.
+             * @typedef {Object} parley.content.Edit.$Properties
+             * @property {string|null} [targetId] Edit targetId
+             * @property {parley.content.Text.$Properties|null} [text] Edit text
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an Edit.
+             * @memberof parley.content
+             * @interface IEdit
+             * @augments parley.content.Edit.$Properties
+             * @deprecated Use parley.content.Edit.$Properties instead.
+             */
+
+            /**
+             * Shape of an Edit.
+             * @typedef {parley.content.Edit.$Properties} parley.content.Edit.$Shape
+             */
+
+            /**
+             * Constructs a new Edit.
+             * @memberof parley.content
+             * @classdesc Represents an Edit.
+             * @constructor
+             * @param {parley.content.Edit.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Edit = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Edit targetId.
+             * @member {string} targetId
+             * @memberof parley.content.Edit
+             * @instance
+             */
+            Edit.prototype.targetId = "";
+
+            /**
+             * Edit text.
+             * @member {parley.content.Text.$Properties|null|undefined} text
+             * @memberof parley.content.Edit
+             * @instance
+             */
+            Edit.prototype.text = null;
+
+            /**
+             * Encodes the specified Edit message. Does not implicitly {@link parley.content.Edit.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Edit
+             * @static
+             * @param {parley.content.Edit.$Properties} message Edit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Edit.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.targetId != null && $Object.hasOwnProperty.call(message, "targetId") && message.targetId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.targetId);
+                if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
+                    $root.parley.content.Text.encode(message.text, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an Edit message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Edit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Edit & parley.content.Edit.$Shape} Edit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Edit.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Edit();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetId = value;
+                            else
+                                delete message.targetId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.text = $root.parley.content.Text.decode(reader, reader.size(), $undefined, _depth + 1, message.text);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Edit;
+        })();
+
+        content.Delete = (function() {
+
+            /**
+             * Properties of a Delete.
+             * @typedef {Object} parley.content.Delete.$Properties
+             * @property {string|null} [targetId] Delete targetId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Delete.
+             * @memberof parley.content
+             * @interface IDelete
+             * @augments parley.content.Delete.$Properties
+             * @deprecated Use parley.content.Delete.$Properties instead.
+             */
+
+            /**
+             * Shape of a Delete.
+             * @typedef {parley.content.Delete.$Properties} parley.content.Delete.$Shape
+             */
+
+            /**
+             * Constructs a new Delete.
+             * @memberof parley.content
+             * @classdesc Represents a Delete.
+             * @constructor
+             * @param {parley.content.Delete.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Delete = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Delete targetId.
+             * @member {string} targetId
+             * @memberof parley.content.Delete
+             * @instance
+             */
+            Delete.prototype.targetId = "";
+
+            /**
+             * Encodes the specified Delete message. Does not implicitly {@link parley.content.Delete.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.Delete
+             * @static
+             * @param {parley.content.Delete.$Properties} message Delete message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Delete.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.targetId != null && $Object.hasOwnProperty.call(message, "targetId") && message.targetId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.targetId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Delete message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.Delete
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.Delete & parley.content.Delete.$Shape} Delete
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Delete.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.Delete();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.targetId = value;
+                            else
+                                delete message.targetId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Delete;
+        })();
+
+        return content;
+    })();
+
+    parley.e2ee = (function() {
+
+        /**
+         * Namespace e2ee.
+         * @memberof parley
+         * @namespace
+         */
+        const e2ee = {};
+
+        e2ee.SignalMessage = (function() {
+
+            /**
+             * Properties of a SignalMessage.
+             * @typedef {Object} parley.e2ee.SignalMessage.$Properties
+             * @property {Uint8Array|null} [ratchetKey] SignalMessage ratchetKey
+             * @property {number|null} [previousCounter] SignalMessage previousCounter
+             * @property {number|null} [counter] SignalMessage counter
+             * @property {Uint8Array|null} [ciphertext] SignalMessage ciphertext
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SignalMessage.
+             * @memberof parley.e2ee
+             * @interface ISignalMessage
+             * @augments parley.e2ee.SignalMessage.$Properties
+             * @deprecated Use parley.e2ee.SignalMessage.$Properties instead.
+             */
+
+            /**
+             * Shape of a SignalMessage.
+             * @typedef {parley.e2ee.SignalMessage.$Properties} parley.e2ee.SignalMessage.$Shape
+             */
+
+            /**
+             * Constructs a new SignalMessage.
+             * @memberof parley.e2ee
+             * @classdesc Represents a SignalMessage.
+             * @constructor
+             * @param {parley.e2ee.SignalMessage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SignalMessage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SignalMessage ratchetKey.
+             * @member {Uint8Array} ratchetKey
+             * @memberof parley.e2ee.SignalMessage
+             * @instance
+             */
+            SignalMessage.prototype.ratchetKey = $util.newBuffer([]);
+
+            /**
+             * SignalMessage previousCounter.
+             * @member {number} previousCounter
+             * @memberof parley.e2ee.SignalMessage
+             * @instance
+             */
+            SignalMessage.prototype.previousCounter = 0;
+
+            /**
+             * SignalMessage counter.
+             * @member {number} counter
+             * @memberof parley.e2ee.SignalMessage
+             * @instance
+             */
+            SignalMessage.prototype.counter = 0;
+
+            /**
+             * SignalMessage ciphertext.
+             * @member {Uint8Array} ciphertext
+             * @memberof parley.e2ee.SignalMessage
+             * @instance
+             */
+            SignalMessage.prototype.ciphertext = $util.newBuffer([]);
+
+            /**
+             * Encodes the specified SignalMessage message. Does not implicitly {@link parley.e2ee.SignalMessage.verify|verify} messages.
+             * @function encode
+             * @memberof parley.e2ee.SignalMessage
+             * @static
+             * @param {parley.e2ee.SignalMessage.$Properties} message SignalMessage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SignalMessage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.ratchetKey != null && $Object.hasOwnProperty.call(message, "ratchetKey") && message.ratchetKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.ratchetKey);
+                if (message.previousCounter != null && $Object.hasOwnProperty.call(message, "previousCounter") && message.previousCounter !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.previousCounter);
+                if (message.counter != null && $Object.hasOwnProperty.call(message, "counter") && message.counter !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.counter);
+                if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext") && message.ciphertext.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.ciphertext);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a SignalMessage message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.e2ee.SignalMessage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape} SignalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SignalMessage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.e2ee.SignalMessage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.ratchetKey = value;
+                            else
+                                delete message.ratchetKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.previousCounter = value;
+                            else
+                                delete message.previousCounter;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.counter = value;
+                            else
+                                delete message.counter;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.ciphertext = value;
+                            else
+                                delete message.ciphertext;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return SignalMessage;
+        })();
+
+        e2ee.PreKeySignalMessage = (function() {
+
+            /**
+             * Properties of a PreKeySignalMessage.
+             * @typedef {Object} parley.e2ee.PreKeySignalMessage.$Properties
+             * @property {number|null} [registrationId] PreKeySignalMessage registrationId
+             * @property {number|null} [preKeyId] PreKeySignalMessage preKeyId
+             * @property {number|null} [signedPreKeyId] PreKeySignalMessage signedPreKeyId
+             * @property {number|null} [kyberPreKeyId] PreKeySignalMessage kyberPreKeyId
+             * @property {Uint8Array|null} [kyberCiphertext] PreKeySignalMessage kyberCiphertext
+             * @property {Uint8Array|null} [baseKey] PreKeySignalMessage baseKey
+             * @property {Uint8Array|null} [identityKey] PreKeySignalMessage identityKey
+             * @property {Uint8Array|null} [message] PreKeySignalMessage message
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a PreKeySignalMessage.
+             * @memberof parley.e2ee
+             * @interface IPreKeySignalMessage
+             * @augments parley.e2ee.PreKeySignalMessage.$Properties
+             * @deprecated Use parley.e2ee.PreKeySignalMessage.$Properties instead.
+             */
+
+            /**
+             * Shape of a PreKeySignalMessage.
+             * @typedef {parley.e2ee.PreKeySignalMessage.$Properties} parley.e2ee.PreKeySignalMessage.$Shape
+             */
+
+            /**
+             * Constructs a new PreKeySignalMessage.
+             * @memberof parley.e2ee
+             * @classdesc Represents a PreKeySignalMessage.
+             * @constructor
+             * @param {parley.e2ee.PreKeySignalMessage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const PreKeySignalMessage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * PreKeySignalMessage registrationId.
+             * @member {number} registrationId
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.registrationId = 0;
+
+            /**
+             * PreKeySignalMessage preKeyId.
+             * @member {number|null|undefined} preKeyId
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.preKeyId = null;
+
+            /**
+             * PreKeySignalMessage signedPreKeyId.
+             * @member {number} signedPreKeyId
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.signedPreKeyId = 0;
+
+            /**
+             * PreKeySignalMessage kyberPreKeyId.
+             * @member {number} kyberPreKeyId
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.kyberPreKeyId = 0;
+
+            /**
+             * PreKeySignalMessage kyberCiphertext.
+             * @member {Uint8Array} kyberCiphertext
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.kyberCiphertext = $util.newBuffer([]);
+
+            /**
+             * PreKeySignalMessage baseKey.
+             * @member {Uint8Array} baseKey
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.baseKey = $util.newBuffer([]);
+
+            /**
+             * PreKeySignalMessage identityKey.
+             * @member {Uint8Array} identityKey
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.identityKey = $util.newBuffer([]);
+
+            /**
+             * PreKeySignalMessage message.
+             * @member {Uint8Array} message
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @instance
+             */
+            PreKeySignalMessage.prototype.message = $util.newBuffer([]);
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(PreKeySignalMessage.prototype, "_preKeyId", {
+                get: $util.oneOfGetter($oneOfFields = ["preKeyId"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Encodes the specified PreKeySignalMessage message. Does not implicitly {@link parley.e2ee.PreKeySignalMessage.verify|verify} messages.
+             * @function encode
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @static
+             * @param {parley.e2ee.PreKeySignalMessage.$Properties} message PreKeySignalMessage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PreKeySignalMessage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId") && message.registrationId !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.registrationId);
+                if (message.preKeyId != null && $Object.hasOwnProperty.call(message, "preKeyId"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.preKeyId);
+                if (message.signedPreKeyId != null && $Object.hasOwnProperty.call(message, "signedPreKeyId") && message.signedPreKeyId !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.signedPreKeyId);
+                if (message.kyberPreKeyId != null && $Object.hasOwnProperty.call(message, "kyberPreKeyId") && message.kyberPreKeyId !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kyberPreKeyId);
+                if (message.kyberCiphertext != null && $Object.hasOwnProperty.call(message, "kyberCiphertext") && message.kyberCiphertext.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.kyberCiphertext);
+                if (message.baseKey != null && $Object.hasOwnProperty.call(message, "baseKey") && message.baseKey.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.baseKey);
+                if (message.identityKey != null && $Object.hasOwnProperty.call(message, "identityKey") && message.identityKey.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.identityKey);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message.length)
+                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.message);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a PreKeySignalMessage message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.e2ee.PreKeySignalMessage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape} PreKeySignalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PreKeySignalMessage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.e2ee.PreKeySignalMessage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.registrationId = value;
+                            else
+                                delete message.registrationId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            message.preKeyId = reader.uint32();
+                            message._preKeyId = "preKeyId";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.signedPreKeyId = value;
+                            else
+                                delete message.signedPreKeyId;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.kyberPreKeyId = value;
+                            else
+                                delete message.kyberPreKeyId;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.kyberCiphertext = value;
+                            else
+                                delete message.kyberCiphertext;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.baseKey = value;
+                            else
+                                delete message.baseKey;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.identityKey = value;
+                            else
+                                delete message.identityKey;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return PreKeySignalMessage;
+        })();
+
+        return e2ee;
+    })();
+
     parley.v1 = (function() {
 
         /**

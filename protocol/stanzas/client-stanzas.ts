@@ -1,6 +1,7 @@
 import { isNetworkId, DEVICE_ID_PATTERN } from "../identifiers.ts";
 import type { XmlElement } from "../xml/index.ts";
 import { StanzaError } from "./errors.ts";
+import { readKeyUpload, type KeyUpload } from "./prekey-stanzas.ts";
 
 /** Stanzas a device sends to the gateway, validated into typed values (docs/stanzas.md). */
 export type ClientStanza =
@@ -28,7 +29,10 @@ export type IqQuery =
   | { readonly kind: "lookup"; readonly provider: string; readonly identifier: string }
   | { readonly kind: "get-privacy" }
   | { readonly kind: "set-privacy"; readonly discoverable?: boolean; readonly allow?: readonly string[] | "*" }
-  | { readonly kind: "block" | "unblock"; readonly user: string };
+  | { readonly kind: "block" | "unblock"; readonly user: string }
+  | { readonly kind: "upload-keys"; readonly upload: KeyUpload }
+  | { readonly kind: "get-key-count" }
+  | { readonly kind: "get-bundles"; readonly user: string };
 
 export const STANZA_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Below one transport message (65518 bytes), so "too large" is an answer, not a closed socket. */
@@ -100,6 +104,12 @@ function readIq(el: XmlElement, id: string): ClientStanza {
       case "set block":
       case "set unblock":
         return { kind: q.name as "block" | "unblock", user: networkId(q, "user") };
+      case "set keys":
+        return { kind: "upload-keys", upload: readKeyUpload(q) };
+      case "get count":
+        return { kind: "get-key-count" };
+      case "get bundles":
+        return { kind: "get-bundles", user: networkId(q, "user") };
       default:
         throw new StanzaError("unsupported", `no iq ${type} <${q.name}>`);
     }

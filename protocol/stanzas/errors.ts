@@ -9,6 +9,7 @@ export type NackCode =
   | "unknown-recipient" // no such user
   | "device-list-mismatch" // the enc children do not match the recipient's devices (see devices=)
   | "recipient-refused" // blocked by the recipient or their provider allowlist
+  | "invalid-key" // a key upload whose signature does not verify
   | "rate-limited" // per-user or per-provider limit; retry after retry_ms
   | "internal"; // the gateway failed; retrying is safe
 

@@ -36,12 +36,12 @@ export function deliveredReceipt(d: Delivered & { readonly type: ReceiptType }):
   return element("receipt", { id: d.id, from: d.from, from_device: d.fromDevice, type: d.type, t: d.t });
 }
 
-/**
- * Tells a sender that `message` expired undelivered on one of the recipient's devices.
- * `id` is the notification's own ID, the one the device acknowledges.
- */
-export function expiredNotification(d: { readonly id: string; readonly message: string; readonly from: string; readonly device: string; readonly t: number }): XmlElement {
-  return element("notification", { type: "expired", id: d.id, message: d.message, from: d.from, device: d.device, t: d.t });
+/** Gateway-generated notices; the kinds and their attributes are listed in docs/stanzas.md. */
+export type NotificationType = "expired" | "identity-changed" | "prekeys-low";
+
+/** `id` is the notification's own ID, the one the device acknowledges. */
+export function notification(type: NotificationType, id: string, from: string, t: number, attrs: Readonly<Record<string, string>>): XmlElement {
+  return element("notification", { type, id, from, t, ...attrs });
 }
 
 /** End of the stored backlog: everything queued while this device was away has been sent. */
