@@ -1,5 +1,6 @@
 import type { Env } from "../gateway/env.ts";
-import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery, type NackCode } from "../protocol/stanzas/index.ts";
+import { KeyFormatError } from "../protocol/signal/keys.ts";
+import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery } from "../protocol/stanzas/index.ts";
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
 import type { Consent } from "./consent.ts";
 import type { ClaimResult, DeliveryResult, Envelope } from "./delivery.ts";
@@ -30,16 +31,6 @@ export interface RouterContext {
   readonly keysUploaded: (deviceId: string, identityChanged: boolean) => Promise<void>;
 }
 
-class Refused extends Error {
-  constructor(
-    readonly code: NackCode,
-    message: string,
-    readonly attrs: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Handles one stanza from a device and returns what to answer on its socket. Every stanza
  * but an ack gets exactly one answer: an ack, a nack with a reason code, or an iq result.
@@ -63,7 +54,8 @@ export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promis
   try {
     return await route(ctx, stanza);
   } catch (err) {
-    if (err instanceof Refused) return [nack(el.name, id, err.code, err.message, err.attrs)];
+    if (err instanceof StanzaError) return [nack(el.name, id, err.code, err.message, { ...err.attrs })];
+    if (err instanceof KeyFormatError) return [nack(el.name, id, "malformed", err.message)];
     console.error("stanza routing failed", err);
     return [nack(el.name, id, "internal", "the gateway could not process this stanza; retrying is safe")];
   }
@@ -71,13 +63,13 @@ export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promis
 
 async function spend(ctx: RouterContext): Promise<void> {
   if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
-    throw new Refused("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
+    throw new StanzaError("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
   }
   const owner = ctx.devices.owner();
-  if (!owner) throw new Refused("internal", "sender has no owner record");
+  if (!owner) throw new StanzaError("internal", "sender has no owner record");
   const provider = await providerLimits(ctx.env, owner.providerId);
   const quota = await ctx.providerQuota.take(ctx.env, owner.providerId, provider, ctx.nowMs);
-  if (!quota.ok) throw new Refused("rate-limited", "the provider's message budget is spent", { retry_ms: String(quota.retryAfterMs) });
+  if (!quota.ok) throw new StanzaError("rate-limited", "the provider's message budget is spent", { retry_ms: String(quota.retryAfterMs) });
 }
 
 async function providerLimits(env: Env, providerId: string): Promise<number> {
@@ -90,7 +82,7 @@ function providerOf(ctx: RouterContext): string {
 }
 
 function answer(result: DeliveryResult, cls: string, id: string, t: number): XmlElement {
-  if (!result.ok) throw new Refused(result.code, result.text, { ...result.attrs });
+  if (!result.ok) throw new StanzaError(result.code, result.text, { ...result.attrs });
   return ack(cls, id, { t, duplicate: result.duplicate ? "true" : undefined });
 }
 
@@ -135,7 +127,7 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
       return iqResult(id);
     case "lookup": {
       if (ctx.lookupLimit.take(1, ctx.nowMs) === 0) {
-        throw new Refused("rate-limited", "too many directory lookups", { retry_ms: String(ctx.lookupLimit.retryAfterMs(ctx.nowMs)) });
+        throw new StanzaError("rate-limited", "too many directory lookups", { retry_ms: String(ctx.lookupLimit.retryAfterMs(ctx.nowMs)) });
       }
       const found = await ctx.env.DIRECTORY.get(directoryKey(q.provider, q.identifier));
       // Not found and not discoverable look the same: the directory never confirms a hidden user.
@@ -164,10 +156,10 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
     case "get-bundles": {
       // Each fetch consumes one-time prekeys: it spends the stanza budget like a message would.
       if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
-        throw new Refused("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
+        throw new StanzaError("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
       }
       const result = await ctx.claimBundles(q.user);
-      if (!result.ok) throw new Refused(result.code, result.text);
+      if (!result.ok) throw new StanzaError(result.code, result.text);
       return iqResult(id, [element("bundles", { user: q.user }, result.bundles.map(bundleElement))]);
     }
     case "block":
