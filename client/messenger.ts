@@ -88,8 +88,22 @@ export class Messenger extends Emitter<MessengerEvents> {
     super();
     this.#seen = options.seen ?? new MemorySeenStore();
     connection.on("stanza", (bytes) => {
-      // Handlers run one at a time, in arrival order.
-      this.#chain = this.#chain.then(() => this.#receive(bytes)).catch((err) => console.warn("stanza handling failed", err));
+      let stanza: { el: XmlElement; s: ServerStanza };
+      try {
+        const el = parseXml(bytes);
+        stanza = { el, s: readServerStanza(el) };
+      } catch (err) {
+        console.warn("unreadable stanza from the gateway", err);
+        return;
+      }
+      const { el, s } = stanza;
+      if (s.kind === "message" || s.kind === "receipt" || s.kind === "notification") {
+        // Deliveries reach handlers one at a time, in arrival order...
+        this.#chain = this.#chain.then(() => this.#deliver(s)).catch((err) => console.warn("stanza handling failed", err));
+      } else {
+        // ...while answers settle at once: a handler awaiting an iq or an ack must not wait behind itself.
+        this.#answer(el, s);
+      }
     });
     connection.on("open", () => {
       for (const p of this.#pending.values()) void this.connection.send(p.stanza).catch(() => undefined);
@@ -179,9 +193,7 @@ export class Messenger extends Emitter<MessengerEvents> {
     else p.reject(outcome.error);
   }
 
-  async #receive(bytes: Uint8Array): Promise<void> {
-    const el = parseXml(bytes);
-    const s = readServerStanza(el);
+  #answer(el: XmlElement, s: ServerStanza): void {
     switch (s.kind) {
       case "ack":
         return this.#settle(`${s.class}:${s.id}`, { ok: true, answer: el });
@@ -202,10 +214,8 @@ export class Messenger extends Emitter<MessengerEvents> {
         return this.emit("presence", { from: s.from, type: s.attrs.type ?? "" });
       case "chatstate":
         return this.emit("chatstate", { from: s.from, state: s.attrs.state ?? "" });
-      case "message":
-      case "receipt":
-      case "notification":
-        return this.#deliver(s);
+      default:
+        return;
     }
   }
 

@@ -20,7 +20,8 @@ export interface Enc {
 }
 
 export type EncType = "pkmsg" | "msg" | "skmsg";
-export type ReceiptType = "delivered" | "read";
+/** `retry`: the device could not decrypt the message and asks the sender to encrypt it again on a fresh session. */
+export type ReceiptType = "delivered" | "read" | "retry";
 /** What a device acknowledges having received: a message, a receipt, or a notification. */
 export type AckClass = "message" | "receipt" | "notification";
 
@@ -130,11 +131,11 @@ export function readClientStanza(el: XmlElement): ClientStanza {
       return { kind: "message", id, to: networkId(el, "to"), type: oneOf(el, "type", ["chat"] as const), encs };
     }
     case "receipt":
-      return { kind: "receipt", id, to: networkId(el, "to"), type: oneOf(el, "type", ["delivered", "read"] as const) };
+      return { kind: "receipt", id, to: networkId(el, "to"), type: oneOf(el, "type", ["delivered", "read", "retry"] as const) };
     case "ack": {
       const cls = oneOf(el, "class", ["message", "receipt", "notification"] as const);
       // Receipts of both types share the message ID, so their ack names the type too.
-      const type = cls === "receipt" ? oneOf(el, "type", ["delivered", "read"] as const) : undefined;
+      const type = cls === "receipt" ? oneOf(el, "type", ["delivered", "read", "retry"] as const) : undefined;
       return { kind: "ack", id, class: cls, from: networkId(el, "from"), type };
     }
     case "presence":

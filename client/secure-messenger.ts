@@ -1,0 +1,200 @@
+import { decodeContent, encodeContent, type Content, type ContentBody } from "../protocol/content.ts";
+import { base64UrlToBytes } from "../protocol/bytes.ts";
+import { readBundle, keyUploadElement, type Enc, type WireBundle } from "../protocol/stanzas/index.ts";
+import { element } from "../protocol/xml/index.ts";
+import {
+  DecryptError,
+  SessionCipher,
+  generateKyberPreKey,
+  generatePreKeys,
+  generateSignedPreKey,
+  processPreKeyBundle,
+  type MemorySignalStore,
+} from "./e2ee/index.ts";
+import { Emitter } from "./events.ts";
+import { NackError, newStanzaId, type IncomingMessage, type Messenger } from "./messenger.ts";
+
+/** Keep this many one-time keys at the gateway; top up when it says they run low. */
+const PREKEY_BATCH = 50;
+const KYBER_BATCH = 10;
+/** Sent contents are kept this long so a recipient's retry request can be served. */
+const RETRY_WINDOW_MS = 10 * 60_000;
+
+export interface ReceivedContent {
+  readonly from: string;
+  readonly fromDevice: string;
+  readonly content: Content;
+}
+
+export interface SecureMessengerEvents extends Record<string, unknown> {
+  /** A peer device presented a different identity key than before (reinstall, or an attack: show it). */
+  identityChanged: { readonly address: string };
+  /** A message could not be decrypted; a retry was requested from its sender. */
+  decryptFailed: { readonly from: string; readonly fromDevice: string; readonly id: string; readonly reason: string };
+}
+
+const address = (networkId: string, deviceId: string) => `${networkId}.${deviceId}`;
+const b64 = (bytes: Uint8Array): string => {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+};
+const randomId = () => 1 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 0xfffffe);
+
+/**
+ * End-to-end encryption on top of a Messenger: publishes this device's prekeys, encrypts
+ * content for every device of a recipient (fetching bundles for devices it has no session
+ * with), decrypts what arrives, and repairs broken sessions through retry receipts.
+ */
+export class SecureMessenger extends Emitter<SecureMessengerEvents> {
+  #onContent: (c: ReceivedContent) => void | Promise<void> = () => undefined;
+  /** Per recipient user: the devices the gateway last told us about. */
+  readonly #devices = new Map<string, string[]>();
+  /** By stanza ID: what was sent, so a retry request can be served once. */
+  readonly #sent = new Map<string, { to: string; content: Content; at: number; retried: boolean }>();
+
+  constructor(
+    readonly messenger: Messenger,
+    readonly store: MemorySignalStore,
+    private readonly self: { readonly networkId: string; readonly deviceId: string },
+  ) {
+    super();
+    messenger.onMessage((m) => this.#receive(m));
+    messenger.onReceipt(async (r) => {
+      if (r.type === "retry") await this.#serveRetry(r.from, r.fromDevice, r.id);
+    });
+    messenger.onNotification(async (n) => {
+      if (n.type === "prekeys-low" && n.attrs.device === self.deviceId) await this.uploadOneTimeKeys();
+    });
+  }
+
+  onContent(handler: (c: ReceivedContent) => void | Promise<void>): void {
+    this.#onContent = handler;
+  }
+
+  /** First upload: identity, signed prekey, last-resort Kyber key and a batch of one-time keys. */
+  async publishKeys(): Promise<void> {
+    const identity = this.store.identity();
+    const signed = generateSignedPreKey(identity, randomId());
+    const lastResort = generateKyberPreKey(identity, randomId(), true);
+    this.store.storeSignedPreKey(signed);
+    this.store.storeKyberPreKey(lastResort);
+    await this.#upload({
+      registrationId: this.store.registrationId(),
+      identityKey: identity.publicKey,
+      signedPreKey: { id: signed.id, publicKey: signed.keyPair.publicKey, signature: signed.signature },
+      lastResortKyber: { id: lastResort.id, publicKey: lastResort.publicKey, signature: lastResort.signature },
+    });
+  }
+
+  /** Top-up: more one-time EC and Kyber prekeys under the current identity. */
+  async uploadOneTimeKeys(): Promise<void> {
+    await this.#upload({});
+  }
+
+  async #upload(base: Partial<Parameters<typeof keyUploadElement>[0]>): Promise<void> {
+    const identity = this.store.identity();
+    const preKeys = generatePreKeys(randomId(), PREKEY_BATCH);
+    const kyber = Array.from({ length: KYBER_BATCH }, () => generateKyberPreKey(identity, randomId(), false));
+    for (const k of preKeys) this.store.storePreKey(k);
+    for (const k of kyber) this.store.storeKyberPreKey(k);
+    await this.messenger.iq(
+      "set",
+      keyUploadElement({
+        ...base,
+        preKeys: preKeys.map((k) => ({ id: k.id, publicKey: k.keyPair.publicKey })),
+        kyberPreKeys: kyber.map((k) => ({ id: k.id, publicKey: k.publicKey, signature: k.signature })),
+      }),
+    );
+  }
+
+  /** Encrypts `body` for every device of `to` and sends it; resolves once the gateway stored it. */
+  async send(to: string, body: ContentBody, replyTo?: Content["replyTo"]): Promise<Content> {
+    const content: Content = { id: newStanzaId(), sentAtMs: Date.now(), body, replyTo };
+    await this.#sendContent(to, content, content.id);
+    this.#remember(content.id, to, content, false);
+    return content;
+  }
+
+  #remember(stanzaId: string, to: string, content: Content, retried: boolean): void {
+    const now = Date.now();
+    for (const [id, s] of this.#sent) if (now - s.at > RETRY_WINDOW_MS) this.#sent.delete(id);
+    this.#sent.set(stanzaId, { to, content, at: now, retried });
+  }
+
+  async #sendContent(to: string, content: Content, stanzaId: string, freshSessionFor?: string): Promise<void> {
+    const plaintext = encodeContent(content);
+    // The gateway refuses an enc list that does not match the recipient's devices and says
+    // which devices exist: fetch what is missing and try again, at most twice.
+    for (let attempt = 0; ; attempt++) {
+      const devices = this.#devices.get(to) ?? (await this.#refreshDevices(to));
+      const missing = devices.filter((d) => d === freshSessionFor || !new SessionCipher(this.store, address(to, d)).hasSession());
+      if (missing.length > 0) await this.#establish(to, missing);
+      freshSessionFor = undefined;
+      const encs: Enc[] = devices.map((device) => {
+        const { type, body } = new SessionCipher(this.store, address(to, device)).encrypt(plaintext);
+        return { device, type, payload: b64(body) };
+      });
+      try {
+        // A nacked stanza was not stored, so its ID can be used again.
+        await this.messenger.sendMessage(to, encs, stanzaId);
+        return;
+      } catch (err) {
+        if (!(err instanceof NackError) || err.code !== "device-list-mismatch" || attempt >= 2) throw err;
+        this.#devices.set(to, (err.attrs.devices ?? "").split(" ").filter(Boolean));
+      }
+    }
+  }
+
+  async #refreshDevices(to: string): Promise<string[]> {
+    const bundles = await this.#fetchBundles(to);
+    for (const b of bundles) if (!new SessionCipher(this.store, address(to, b.deviceId)).hasSession()) this.#process(to, b);
+    const devices = bundles.map((b) => b.deviceId);
+    this.#devices.set(to, devices);
+    return devices;
+  }
+
+  async #establish(to: string, deviceIds: readonly string[]): Promise<void> {
+    const bundles = await this.#fetchBundles(to);
+    for (const b of bundles) if (deviceIds.includes(b.deviceId)) this.#process(to, b);
+  }
+
+  #process(to: string, bundle: WireBundle): void {
+    const { identityChanged } = processPreKeyBundle(this.store, address(to, bundle.deviceId), bundle);
+    if (identityChanged) this.emit("identityChanged", { address: address(to, bundle.deviceId) });
+  }
+
+  async #fetchBundles(user: string): Promise<WireBundle[]> {
+    const result = await this.messenger.iq("get", element("bundles", { user }));
+    return (result.children[0]?.children ?? []).map(readBundle);
+  }
+
+  async #receive(m: IncomingMessage): Promise<void> {
+    let content: Content;
+    try {
+      const body = base64UrlToBytes(m.enc.payload);
+      const type = m.enc.type === "pkmsg" ? "pkmsg" : "msg";
+      const result = new SessionCipher(this.store, address(m.from, m.fromDevice)).decryptWithInfo(type, body);
+      if (result.identityChanged) this.emit("identityChanged", { address: address(m.from, m.fromDevice) });
+      content = decodeContent(result.plaintext);
+    } catch (err) {
+      // Undecryptable: ask the sender to encrypt again on a fresh session. The stanza is still
+      // acked (by returning normally), so the gateway does not redeliver what can never decrypt.
+      const reason = err instanceof DecryptError ? err.reason : (err as Error).message;
+      this.emit("decryptFailed", { from: m.from, fromDevice: m.fromDevice, id: m.id, reason });
+      await this.messenger.sendReceipt(m.from, m.id, "retry");
+      return;
+    }
+    await this.#onContent({ from: m.from, fromDevice: m.fromDevice, content });
+  }
+
+  /** Re-encrypts once, on a fresh session with the failing device, under a new stanza ID (the first was accepted). */
+  async #serveRetry(from: string, fromDevice: string, stanzaId: string): Promise<void> {
+    const sent = this.#sent.get(stanzaId);
+    if (!sent || sent.retried || sent.to !== from) return;
+    sent.retried = true;
+    const again = newStanzaId();
+    await this.#sendContent(from, sent.content, again, fromDevice);
+    this.#remember(again, from, sent.content, true);
+  }
+}
