@@ -108,6 +108,11 @@ describe("end-to-end encryption through the gateway", () => {
     await carol.secure.send(bobDevice.networkId, { type: "text", text: "me too" });
     const bob = await secureOnline(bobDevice, bobAway.store);
     await eventually(async () => text(bob.inbox[0]) === "last resort works");
+    // The low-prekey notices queued while Bob was away made his SDK top up on return.
+    await eventually(async () => {
+      const count = await bob.messenger.iq("get", element("count"));
+      return Number(count.children[0]!.attrs.prekeys) >= 50;
+    });
     await eventually(async () => text(bob.inbox[1]) === "me too");
     for (const u of [alice, bob, carol, drainer]) u.conn.close();
   });
