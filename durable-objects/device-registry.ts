@@ -27,6 +27,8 @@ export class DeviceRegistry {
     sql.exec(`CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+    // Pruned by expiry on every use: without this index that would scan the table each time.
+    sql.exec("CREATE INDEX IF NOT EXISTS used_tokens_by_expiry ON used_tokens (expires_at)");
   }
 
   /** Records a token's jti; false if it was used before (a replay). */

@@ -63,6 +63,7 @@ export class Inbox {
     sql.exec(`CREATE TABLE IF NOT EXISTS accepted (
       class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL, accepted_at INTEGER NOT NULL,
       PRIMARY KEY (class, sender, key))`);
+    sql.exec("CREATE INDEX IF NOT EXISTS accepted_by_time ON accepted (accepted_at)");
   }
 
   /** Stores an item for each of its devices in one transaction; `duplicate` if it was accepted before. */

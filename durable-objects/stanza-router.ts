@@ -67,14 +67,8 @@ async function spend(ctx: RouterContext): Promise<void> {
   }
   const owner = ctx.devices.owner();
   if (!owner) throw new StanzaError("internal", "sender has no owner record");
-  const provider = await providerLimits(ctx.env, owner.providerId);
-  const quota = await ctx.providerQuota.take(ctx.env, owner.providerId, provider, ctx.nowMs);
+  const quota = await ctx.providerQuota.take(ctx.env, owner.providerId, ctx.nowMs);
   if (!quota.ok) throw new StanzaError("rate-limited", "the provider's message budget is spent", { retry_ms: String(quota.retryAfterMs) });
-}
-
-async function providerLimits(env: Env, providerId: string): Promise<number> {
-  const provider = await env.PROVIDERS.get<{ rateLimits?: { messagesPerMinute?: number } }>(`provider:${providerId}`, { type: "json", cacheTtl: 60 });
-  return provider?.rateLimits?.messagesPerMinute ?? 60_000;
 }
 
 function providerOf(ctx: RouterContext): string {
