@@ -35,7 +35,8 @@ async function ensureRegistered(env: Env, origin: string, publicJwk: JWK): Promi
   const jwksUri = `${origin}/dev/provider/jwks.json`;
   if (!existing) {
     const provider = newProvider(
-      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri },
+      // Generous budgets: a local tool, and test suites enroll many devices through it.
+      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri, rateLimits: { enrollmentsPerMinute: 100_000 } },
       { audience: env.GATEWAY_AUDIENCE },
       { allowHttp: true },
       now,

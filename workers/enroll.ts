@@ -29,6 +29,11 @@ export async function enroll(req: IRequest, env: Env): Promise<Response> {
   if (verified.identifier === null) {
     return fail(401, "invalid-token", `enrollment tokens must carry the ${verified.provider.identifierClaim} claim`, { reason: "missing-claim" });
   }
+  const limiter = env.PROVIDER_LIMITS.get(env.PROVIDER_LIMITS.idFromName(verified.provider.id));
+  const { granted, retryAfterMs } = await limiter.lease(verified.provider.rateLimits.enrollmentsPerMinute, 1, "enrollments");
+  if (granted === 0) {
+    return fail(429, "rate-limited", "this provider's enrollment budget is spent", { retryAfterMs }, { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
+  }
   const networkId = await networkIdFor(env, verified.provider.id, verified.sub);
   const deviceId = deviceIdFor(networkId, verified.deviceKey);
   const result = await env.USERS.get(env.USERS.idFromName(networkId)).enroll({

@@ -1,8 +1,10 @@
 import { error, type IRequest } from "itty-router";
 
 /** Every error body has the same shape: a stable machine code and a human explanation. */
-export function fail(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Response {
-  return error(status, { error: code, message, ...extra });
+export function fail(status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
+  const res = error(status, { error: code, message, ...extra });
+  for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+  return res;
 }
 
 export class HttpError extends Error {

@@ -146,3 +146,16 @@ describe("enrollment", () => {
     });
   });
 });
+
+describe("enrollment budget", () => {
+  it("enforces a provider's enrollmentsPerMinute with 429 and Retry-After", async () => {
+    const p = await TestProvider.create();
+    await admin(`/providers/${p.id}`, { method: "PATCH", body: JSON.stringify({ rateLimits: { enrollmentsPerMinute: 2 } }) });
+    expect((await enrollWith(await p.token("e1", deviceKey()))).status).toBe(201);
+    expect((await enrollWith(await p.token("e2", deviceKey()))).status).toBe(201);
+    const third = await enrollWith(await p.token("e3", deviceKey()));
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(await third.json()).toMatchObject({ error: "rate-limited" });
+  });
+});
