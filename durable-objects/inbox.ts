@@ -93,10 +93,6 @@ export class Inbox {
       .map(toRow);
   }
 
-  count(deviceId: string): number {
-    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM inbox WHERE device_id = ?", deviceId).one().n;
-  }
-
   /** Removes what a device acknowledged; true if there was such a row. */
   acknowledge(deviceId: string, cls: InboxClass, sender: string, key: string): boolean {
     const before = this.storage.sql.exec("SELECT 1 FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key).toArray().length;

@@ -137,10 +137,6 @@ export class HandshakeState {
     return this.rs;
   }
 
-  get remoteEphemeral(): Uint8Array | null {
-    return this.re;
-  }
-
   get localEphemeral(): KeyPair | null {
     return this.e;
   }

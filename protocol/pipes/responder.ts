@@ -49,10 +49,6 @@ export class PipesResponder {
     return { mode: this.modeValue, handshake: await this.hs.snapshot() };
   }
 
-  get mode(): PipesMode | null {
-    return this.modeValue;
-  }
-
   async readFirst(frame: Uint8Array): Promise<FirstMessage> {
     if (this.hs) throw new PipesError("unexpected-frame", "handshake already started");
     const { tag, message } = untagFrame(frame);

@@ -1,7 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
 import { bytesToBase64Url } from "../../protocol/bytes.ts";
-import { GATEWAY_URL } from "./gateway.ts";
+import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
+import { enrollWith, GATEWAY_URL, type EnrollResponse, type TestDevice } from "./gateway.ts";
 
 export type Alg = "EdDSA" | "ES256" | "RS256";
 export type JwksMode = "ok" | "down" | "slow" | "huge" | "garbage" | "redirect";
@@ -106,6 +107,15 @@ export class TestProvider {
       ...overrides.claims,
     };
     return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: overrides.kid ?? key.kid, typ: "JWT" }).sign(key.privateKey);
+  }
+
+  /** Enrolls a fresh device (new Noise key) for `sub` with this provider's tokens. */
+  async enrollDevice(sub: string): Promise<TestDevice> {
+    const staticKey = await webcryptoX25519.generateKeyPair();
+    const res = await enrollWith(await this.token(sub, staticKey.publicKey));
+    if (!res.ok) throw new Error(`enroll at ${this.id}: ${res.status} ${await res.text()}`);
+    const { networkId, deviceId } = await res.json<EnrollResponse>();
+    return { sub, networkId, deviceId, staticKey, token: () => this.token(sub, staticKey.publicKey) };
   }
 
   static signingKey = signingKey;

@@ -2,8 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { Messenger, type IncomingMessage, type SeenStore } from "../../client/index.ts";
 import type { ParleyConnection } from "../../client/connection.ts";
 import type { Enc } from "../../protocol/stanzas/index.ts";
-import { bytesToBase64Url } from "../../protocol/bytes.ts";
-import { newConnection, newDevice, type TestDevice } from "./gateway.ts";
+import { newConnection, type TestDevice } from "./gateway.ts";
 
 /** A connected device with its messenger and everything its application received. */
 export interface Online {
@@ -24,10 +23,6 @@ export async function goOnline(device: TestDevice, options: { seen?: SeenStore; 
   const backlog = new Promise<number>((resolve) => messenger.on("backlogDone", ({ count }) => resolve(count)));
   await conn.connect();
   return { device, conn, messenger, received, backlog };
-}
-
-export async function newUser(): Promise<TestDevice> {
-  return newDevice();
 }
 
 /** An opaque stand-in for a Signal ciphertext (the gateway never looks inside). */
@@ -59,5 +54,3 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
-
-export const keyOf = (d: TestDevice) => bytesToBase64Url(d.staticKey.publicKey);

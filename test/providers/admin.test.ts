@@ -69,6 +69,10 @@ describe("admin API", () => {
     const sameIssuer = await post("/providers", { id: `${p.id}-2`, issuer: p.issuer, jwksUri: p.jwksUri });
     expect(sameIssuer.status).toBe(409);
     expect(await sameIssuer.json()).toMatchObject({ error: "issuer-taken" });
+    const other = await TestProvider.create();
+    const steal = await admin(`/providers/${other.id}`, { method: "PATCH", body: JSON.stringify({ issuer: p.issuer }) });
+    expect(steal.status).toBe(409);
+    expect(await (await admin(`/providers/${other.id}`)).json()).toMatchObject({ issuer: other.issuer });
   });
 
   it("updates fields, keeps the rest, and leaves the entry untouched on a bad patch", async () => {

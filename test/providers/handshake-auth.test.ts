@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
-import { enrollWith, newConnection, waitFor, type EnrollResponse, type TestDevice } from "../helpers/gateway.ts";
+import { newConnection, waitFor, type TestDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
-
-async function enrolledDevice(p: TestProvider, sub: string): Promise<TestDevice> {
-  const staticKey = await webcryptoX25519.generateKeyPair();
-  const { networkId, deviceId } = await (await enrollWith(await p.token(sub, staticKey.publicKey))).json<EnrollResponse>();
-  return { sub, networkId, deviceId, staticKey, token: () => p.token(sub, staticKey.publicKey) };
-}
 
 async function closeOf(device: TestDevice): Promise<{ code: number; reason: string }> {
   const conn = await newConnection(device);
@@ -20,7 +14,7 @@ async function closeOf(device: TestDevice): Promise<{ code: number; reason: stri
 describe("handshake authorization with provider tokens", () => {
   it("an enrolled device with a fresh token connects, again and again (one token per handshake)", async () => {
     const p = await TestProvider.create();
-    const device = await enrolledDevice(p, "alice");
+    const device = await p.enrollDevice("alice");
     for (let i = 0; i < 3; i++) {
       const conn = await newConnection(device);
       await conn.connect();
@@ -31,7 +25,7 @@ describe("handshake authorization with provider tokens", () => {
 
   it("a token bound to another device key is forbidden", async () => {
     const p = await TestProvider.create();
-    const device = await enrolledDevice(p, "bob");
+    const device = await p.enrollDevice("bob");
     const otherKey = (await webcryptoX25519.generateKeyPair()).publicKey;
     const close = await closeOf({ ...device, token: () => p.token("bob", otherKey) });
     expect(close).toMatchObject({ code: CloseCode.FORBIDDEN, reason: expect.stringMatching(/different device key/) });
@@ -39,7 +33,7 @@ describe("handshake authorization with provider tokens", () => {
 
   it("a valid token for a key that was never enrolled is forbidden", async () => {
     const p = await TestProvider.create();
-    const device = await enrolledDevice(p, "carol");
+    const device = await p.enrollDevice("carol");
     const stranger = await webcryptoX25519.generateKeyPair();
     const close = await closeOf({ ...device, staticKey: stranger, token: () => p.token("carol", stranger.publicKey) });
     expect(close).toMatchObject({ code: CloseCode.FORBIDDEN, reason: expect.stringMatching(/not enrolled/) });
@@ -47,8 +41,8 @@ describe("handshake authorization with provider tokens", () => {
 
   it("provider A's token can never act for provider B's user, even with the same subject", async () => {
     const [a, b] = [await TestProvider.create(), await TestProvider.create()];
-    const victim = await enrolledDevice(b, "dave");
-    const attacker = await enrolledDevice(a, "dave");
+    const victim = await b.enrollDevice("dave");
+    const attacker = await a.enrollDevice("dave");
     // Everything of the victim's except the token, which A signs for its own "dave" and the victim's key.
     const close = await closeOf({ ...victim, token: () => a.token("dave", victim.staticKey.publicKey) });
     expect(close).toMatchObject({ code: CloseCode.FORBIDDEN, reason: expect.stringMatching(/different user/) });
@@ -57,7 +51,7 @@ describe("handshake authorization with provider tokens", () => {
 
   it("a reused token is refused at the handshake", async () => {
     const p = await TestProvider.create();
-    const device = await enrolledDevice(p, "erin");
+    const device = await p.enrollDevice("erin");
     const token = await device.token();
     const first = await newConnection({ ...device, token: async () => token });
     await first.connect();
@@ -68,7 +62,7 @@ describe("handshake authorization with provider tokens", () => {
 
   it("expired tokens and suspended providers fail the handshake", async () => {
     const p = await TestProvider.create();
-    const device = await enrolledDevice(p, "fay");
+    const device = await p.enrollDevice("fay");
     const expired = await closeOf({ ...device, token: () => p.token("fay", device.staticKey.publicKey, { iatOffsetS: -1000 }) });
     expect(expired).toMatchObject({ code: CloseCode.HANDSHAKE_FAILED, reason: expect.stringMatching(/token expired/) });
     await admin(`/providers/${p.id}/suspend`, { method: "POST" });

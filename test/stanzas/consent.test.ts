@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { NackError } from "../../client/index.ts";
-import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
 import { element } from "../../protocol/xml/index.ts";
-import { enrollWith, newDevice, type EnrollResponse, type TestDevice } from "../helpers/gateway.ts";
+import { newDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
 import { encsFor, goOnline, queued } from "../helpers/users.ts";
-
-async function providerDevice(p: TestProvider, sub: string): Promise<TestDevice> {
-  const staticKey = await webcryptoX25519.generateKeyPair();
-  const { networkId, deviceId } = await (await enrollWith(await p.token(sub, staticKey.publicKey))).json<EnrollResponse>();
-  return { sub, networkId, deviceId, staticKey, token: () => p.token(sub, staticKey.publicKey) };
-}
 
 describe("consent", () => {
   it("a recipient's block list refuses a sender with a nack, and unblocking lets them through", async () => {
@@ -27,7 +20,7 @@ describe("consent", () => {
 
   it("a recipient chooses which providers may reach them", async () => {
     const acme = await TestProvider.create();
-    const carol = await goOnline(await providerDevice(acme, "carol"));
+    const carol = await goOnline(await acme.enrollDevice("carol"));
     const bob = await goOnline(await newDevice()); // the development provider's user
     await bob.messenger.setPrivacy({ allow: ["dev"] });
     await expect(carol.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "from acme"))).rejects.toMatchObject({
@@ -58,7 +51,7 @@ describe("rate limits", () => {
   it("enforces a provider's message budget across its users", async () => {
     const acme = await TestProvider.create();
     await admin(`/providers/${acme.id}`, { method: "PATCH", body: JSON.stringify({ rateLimits: { messagesPerMinute: 3 } }) });
-    const [u1, u2] = [await goOnline(await providerDevice(acme, "u1")), await goOnline(await providerDevice(acme, "u2"))];
+    const [u1, u2] = [await goOnline(await acme.enrollDevice("u1")), await goOnline(await acme.enrollDevice("u2"))];
     const bob = await newDevice();
     await u1.messenger.sendMessage(bob.networkId, encsFor([bob], "1"));
     await u2.messenger.sendMessage(bob.networkId, encsFor([bob], "2"));

@@ -1,8 +1,7 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signPush } from "../../gateway/push/webhook.ts";
-import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
-import { enrollWith, newDevice, type EnrollResponse, type TestDevice } from "../helpers/gateway.ts";
+import { newDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
 import { encsFor, eventually, goOnline, queued, userStub } from "../helpers/users.ts";
 
@@ -18,12 +17,6 @@ async function providerWithPush(): Promise<TestProvider> {
   return p;
 }
 
-async function providerDevice(p: TestProvider, sub: string): Promise<TestDevice> {
-  const staticKey = await webcryptoX25519.generateKeyPair();
-  const { networkId, deviceId } = await (await enrollWith(await p.token(sub, staticKey.publicKey))).json<EnrollResponse>();
-  return { sub, networkId, deviceId, staticKey, token: () => p.token(sub, staticKey.publicKey) };
-}
-
 interface ReceivedPush {
   status: number;
   headers: Record<string, string>;
@@ -33,7 +26,7 @@ interface ReceivedPush {
 describe("push to the provider of an offline device", () => {
   it("sends one signed, content-free push per burst, retried with backoff after a failure", async () => {
     const acme = await providerWithPush();
-    const bob = await providerDevice(acme, "bob");
+    const bob = await acme.enrollDevice("bob");
     const alice = await goOnline(await newDevice());
     await fetch(`${acme.jwksBase}/push-failures`, { method: "PUT", body: "1" });
     await alice.messenger.sendMessage(bob.networkId, encsFor([bob], "secret words 1"));
