@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { randomBytes } from "node:crypto";
 import { defineConfig } from "vitest/config";
+import { routeOutbound } from "./test/support/outbound.ts";
 
 // Fresh gateway secrets for every test run: tests must never depend on a developer's .dev.vars.
 const b64url = (n: number) => randomBytes(n).toString("base64url");
@@ -11,7 +12,7 @@ export default defineConfig({
     projects: [
       {
         // The gateway and its tests inside workerd: real Worker, Durable Objects, KV, WebSockets,
-        // and a real provider backend (test/support/provider-server.ts: JWKS, push) reached over HTTP.
+        // and a real provider backend (test/support/provider-server.ts: JWKS, push, media hosts) reached over HTTP.
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
@@ -20,13 +21,19 @@ export default defineConfig({
                 NOISE_STATIC_KEY: b64url(32),
                 ROOT_SIGNING_KEY: b64url(32),
                 NETWORK_ID_KEY: b64url(32),
+                MEDIA_TOKEN_KEY: b64url(32),
                 ADMIN_TOKEN: b64url(24),
                 DEV_PROVIDER_KEY: b64url(32),
                 ALLOW_HTTP_JWKS: "true",
                 PROVIDER_SERVER_URL: inject("providerServerUrl"),
                 USER_STANZAS_PER_MINUTE: "100",
                 LOOKUPS_PER_MINUTE: "10",
+                MEDIA_MAX_BYTES: String(6 * 1024 * 1024),
               },
+              // The Internet, as far as the gateway can tell: every https request leaving
+              // workerd reaches a virtual host of the provider server (media hosts, and the
+              // addresses SSRF tests aim at), which records it. Plain http (JWKS, push) passes.
+              outboundService: (request: Request) => routeOutbound(request, inject("providerServerUrl")),
             },
           })),
         ],

@@ -7,3 +7,5 @@ export { Messenger, MemorySeenStore, NackError, newStanzaId, type IncomingMessag
 export { SecureMessenger, type ReceivedContent, type SecureMessengerEvents } from "./secure-messenger.ts";
 export * as e2ee from "./e2ee/index.ts";
 export { decodeContent, encodeContent, type Content, type ContentBody, type MediaContent } from "../protocol/content.ts";
+export { MediaClient, MediaError, type MediaClientOptions, type MediaDescription, type ProviderUploader } from "./media/media-client.ts";
+export { decryptMedia, encryptMedia, MediaIntegrityError, type EncryptedMedia, type MediaSecrets } from "./media/media-cipher.ts";

@@ -1,4 +1,6 @@
 import type { Env } from "../gateway/env.ts";
+import { mediaMaxBytes } from "../gateway/media/content-address.ts";
+import { issueMediaToken, MEDIA_TOKEN_TTL_MS } from "../gateway/media/media-token.ts";
 import { KeyFormatError } from "../protocol/signal/keys.ts";
 import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery } from "../protocol/stanzas/index.ts";
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
@@ -61,10 +63,15 @@ export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promis
   }
 }
 
-async function spend(ctx: RouterContext): Promise<void> {
+/** The per-user stanza budget, spent by everything that costs the gateway or a recipient work. */
+function takeUserBudget(ctx: RouterContext): void {
   if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
     throw new StanzaError("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
   }
+}
+
+async function spend(ctx: RouterContext): Promise<void> {
+  takeUserBudget(ctx);
   const owner = ctx.devices.owner();
   if (!owner) throw new StanzaError("internal", "sender has no owner record");
   const quota = await ctx.providerQuota.take(ctx.env, owner.providerId, ctx.nowMs);
@@ -149,12 +156,16 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
       return iqResult(id, [countElement(ctx)]);
     case "get-bundles": {
       // Each fetch consumes one-time prekeys: it spends the stanza budget like a message would.
-      if (ctx.senderLimit.take(1, ctx.nowMs) === 0) {
-        throw new StanzaError("rate-limited", "too many stanzas from this user", { retry_ms: String(ctx.senderLimit.retryAfterMs(ctx.nowMs)) });
-      }
+      takeUserBudget(ctx);
       const result = await ctx.claimBundles(q.user);
       if (!result.ok) throw new StanzaError(result.code, result.text);
       return iqResult(id, [element("bundles", { user: q.user }, result.bundles.map(bundleElement))]);
+    }
+    case "media-token": {
+      takeUserBudget(ctx);
+      const expMs = ctx.nowMs + MEDIA_TOKEN_TTL_MS;
+      const token = await issueMediaToken(ctx.env, { networkId: ctx.networkId, deviceId: ctx.deviceId, providerId: providerOf(ctx), expMs });
+      return iqResult(id, [element("media", { token, expires: expMs, max_bytes: mediaMaxBytes(ctx.env) })]);
     }
     case "block":
       ctx.consent.block(q.user);

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
 import { ProviderRegistry } from "../gateway/providers/registry.ts";
+import { setting } from "../gateway/settings.ts";
 import { sendPush } from "../gateway/push/webhook.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
@@ -33,11 +34,6 @@ export type EnrollResult =
   | { readonly ok: false; readonly reason: "replayed" | "too-many-devices" };
 
 export const MAX_DEVICES_PER_USER = 16;
-
-const setting = (value: string | undefined, fallback: number): number => {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 
 /**
  * One per user (named by network ID): the user's device connections (WebSocket Hibernation
@@ -110,6 +106,11 @@ export class UserObject extends DurableObject<Env> {
     }
     if (low.length > 0) await this.#fanOut(false, now);
     return { ok: true, bundles };
+  }
+
+  /** Media proxy RPC: the user's provider, whose media hosts alone may serve what this user sends. */
+  async providerOf(): Promise<string | null> {
+    return this.#devices.owner()?.providerId ?? null;
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -10,6 +10,8 @@ export interface Env {
   readonly BUNDLES: KVNamespace;
   /** Directory: `dir:<provider>:<identifier>` -> network ID, for users who opted in. */
   readonly DIRECTORY: KVNamespace;
+  /** Encrypted media, content-addressed: `media/<sha256 of the encrypted file, hex>`. */
+  readonly MEDIA: R2Bucket;
   /** Provider registry (`provider:<id>`, `issuer:<iss>`) and cached JWKS (`jwks:<id>`). */
   readonly PROVIDERS: KVNamespace;
   /** X25519 private key of the gateway's Noise static key, base64url (32 bytes). Secret. */
@@ -18,6 +20,8 @@ export interface Env {
   readonly ROOT_SIGNING_KEY: string;
   /** HMAC key deriving network IDs from (provider, subject), base64url (32 bytes). Secret; never rotate. */
   readonly NETWORK_ID_KEY: string;
+  /** HMAC key of media tokens (uploads and downloads at /v1/media), base64url (32 bytes). Secret; rotating it only voids tokens in flight. */
+  readonly MEDIA_TOKEN_KEY: string;
   /** Bearer token for /v1/admin. Secret. */
   readonly ADMIN_TOKEN: string;
   /** Shown to clients as the certificate issuer. */
@@ -32,6 +36,8 @@ export interface Env {
   readonly USER_STANZAS_PER_MINUTE?: string;
   /** Per-user budget of directory lookups (default 30 a minute). */
   readonly LOOKUPS_PER_MINUTE?: string;
+  /** Largest encrypted media file accepted for upload or proxied from a provider (default 64 MiB). */
+  readonly MEDIA_MAX_BYTES?: string;
   /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */
   readonly DEV_PROVIDER_KEY?: string;
 }

@@ -8,7 +8,7 @@ export class ConfigurationError extends Error {
   }
 }
 
-type KeySecret = "NOISE_STATIC_KEY" | "ROOT_SIGNING_KEY" | "NETWORK_ID_KEY" | "DEV_PROVIDER_KEY";
+type KeySecret = "NOISE_STATIC_KEY" | "ROOT_SIGNING_KEY" | "NETWORK_ID_KEY" | "MEDIA_TOKEN_KEY" | "DEV_PROVIDER_KEY";
 
 /** A 32-byte key from a base64url secret, with an error that says how to fix it. */
 export function secretKey(env: Env, name: KeySecret): Uint8Array {

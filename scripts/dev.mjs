@@ -9,7 +9,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 
 const DEV_VARS = ".dev.vars";
 // 32-byte keys (base64url) the gateway needs; DEV_PROVIDER_KEY turns on the built-in provider.
-const REQUIRED = ["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"];
+const REQUIRED = ["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "MEDIA_TOKEN_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"];
 const port = process.env.PORT ?? "8787";
 const host = process.env.HOST ?? "127.0.0.1";
 

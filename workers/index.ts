@@ -9,6 +9,7 @@ import { adminRouter } from "./admin.ts";
 import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
 import { publishedKeys } from "./keys.ts";
+import { mediaRouter } from "./media/media-router.ts";
 import { HttpError } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
@@ -56,6 +57,7 @@ router
   })
   .post("/v1/enroll", enroll)
   .get("/v1/keys/:networkId/:deviceId", publishedKeys)
+  .all("/v1/media/*", mediaRouter.fetch)
   .all("/v1/admin/*", adminRouter.fetch)
   .all("/dev/provider/*", devProviderRouter.fetch)
   .all("*", () => error(404, { error: "not-found" }));

@@ -33,7 +33,8 @@ export type IqQuery =
   | { readonly kind: "block" | "unblock"; readonly user: string }
   | { readonly kind: "upload-keys"; readonly upload: KeyUpload }
   | { readonly kind: "get-key-count" }
-  | { readonly kind: "get-bundles"; readonly user: string };
+  | { readonly kind: "get-bundles"; readonly user: string }
+  | { readonly kind: "media-token" };
 
 export const STANZA_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Below one transport message (65518 bytes), so "too large" is an answer, not a closed socket. */
@@ -111,6 +112,8 @@ function readIq(el: XmlElement, id: string): ClientStanza {
         return { kind: "get-key-count" };
       case "get bundles":
         return { kind: "get-bundles", user: networkId(q, "user") };
+      case "get media":
+        return { kind: "media-token" };
       default:
         throw new StanzaError("unsupported", `no iq ${type} <${q.name}>`);
     }

@@ -36,7 +36,7 @@ export async function startDevGateway(): Promise<DevGateway> {
     "node_modules/.bin/wrangler",
     [
       "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir,
-      ...["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"].flatMap((name) => [
+      ...["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "MEDIA_TOKEN_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"].flatMap((name) => [
         "--var",
         `${name}:${randomBytes(32).toString("base64url")}`,
       ]),

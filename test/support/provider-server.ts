@@ -1,5 +1,5 @@
 // A real provider backend for the workerd tests (Vitest globalSetup, runs in Node): the
-// JWKS the gateway polls and the push webhook it calls. Each provider under test gets its
+// JWKS the gateway polls, the push webhook it calls, and media hosts for its proxy. Each provider under test gets its
 // own path; tests publish keys, switch failure modes and read received pushes through the
 // control routes, while the gateway talks to /p/<name>/jwks.json and /p/<name>/push for real.
 import { createHash } from "node:crypto";
@@ -26,13 +26,75 @@ function endpoint(name: string): Endpoint {
   return e;
 }
 
-async function body(req: IncomingMessage): Promise<string> {
+async function bytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  return (await bytes(req)).toString("utf8");
+}
+
+/** Virtual hosts (see test/support/outbound.ts): stored files and every request received, per host name. */
+interface VirtualHost {
+  files: Map<string, Buffer>;
+  hits: { method: string; path: string }[];
+}
+
+const hosts = new Map<string, VirtualHost>();
+
+function virtualHost(name: string): VirtualHost {
+  let h = hosts.get(name);
+  if (!h) hosts.set(name, (h = { files: new Map(), hits: [] }));
+  return h;
+}
+
+/**
+ * A media host as a provider would run one: PUT stores, GET serves with Content-Length.
+ * Misbehaviours for the proxy's tests: /redirect?to=URL, /huge (announces 1 GiB),
+ * /no-length/<path> (a stored file without Content-Length), /status/<code>.
+ */
+async function serveHost(name: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const host = virtualHost(name);
+  host.hits.push({ method: req.method ?? "GET", path });
+  const url = new URL(path, "https://host.invalid");
+  if (req.method === "PUT") {
+    host.files.set(url.pathname, await bytes(req));
+    return void res.writeHead(201).end();
+  }
+  if (url.pathname === "/redirect") return void res.writeHead(302, { Location: url.searchParams.get("to") ?? "/" }).end();
+  if (url.pathname.startsWith("/status/")) return void res.writeHead(Number(url.pathname.slice(8))).end();
+  if (url.pathname === "/huge") {
+    res.writeHead(200, { "Content-Length": String(1024 ** 3) });
+    // Writes until the gateway hangs up; it should do so after reading the headers.
+    const chunk = Buffer.alloc(64 * 1024);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+    };
+    res.on("drain", pump);
+    res.on("error", () => undefined);
+    return pump();
+  }
+  const noLength = url.pathname.startsWith("/no-length/");
+  const file = host.files.get(noLength ? url.pathname.slice("/no-length".length) : url.pathname);
+  if (!file) return void res.writeHead(404).end();
+  if (noLength) {
+    res.writeHead(200, { "Transfer-Encoding": "chunked" });
+    return void res.end(file);
+  }
+  res.writeHead(200, { "Content-Length": String(file.length), "Content-Type": "application/octet-stream" });
+  res.end(file);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const vhost = /^\/host\/([^/]+)(\/.*)$/.exec(req.url ?? "");
+  if (vhost) return serveHost(decodeURIComponent(vhost[1]!), vhost[2]!, req, res);
+  const hits = /^\/hosts\/([^/]+)\/hits$/.exec(req.url ?? "");
+  if (hits) {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    return void res.end(JSON.stringify(hosts.get(decodeURIComponent(hits[1]!))?.hits ?? []));
+  }
   const m = /^\/p\/([a-z0-9-]+)\/(jwks\.json|keys|mode|stats|push|push-failures|pushes)$/.exec(req.url ?? "");
   if (!m) return void res.writeHead(404).end();
   const e = endpoint(m[1]!);
