@@ -101,6 +101,8 @@ function mediaHosts(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > 32) throw new ValidationError("mediaHosts", "must be an array of at most 32 host names");
   return value.map((h, i) => {
     if (typeof h !== "string" || !HOST.test(h.toLowerCase())) throw new ValidationError(`mediaHosts[${i}]`, "must be a DNS host name");
+    // The media proxy never fetches from IP literals, so allowlisting one would only mislead.
+    if (/^[\d.]+$/.test(h) || h === "localhost" || h.endsWith(".localhost")) throw new ValidationError(`mediaHosts[${i}]`, "must be a public DNS host name, not an address");
     return h.toLowerCase();
   });
 }

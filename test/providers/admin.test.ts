@@ -47,6 +47,8 @@ describe("admin API", () => {
       [{ id: "ok-id", issuer: "", jwksUri: "https://x/j" }, 400, "issuer"],
       [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", extra: 1 }, 400, "extra"],
       [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", mediaHosts: ["10.0.0.1:80/x"] }, 400, "mediaHosts[0]"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", mediaHosts: ["cdn.example", "169.254.169.254"] }, 400, "mediaHosts[1]"],
+      [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", mediaHosts: ["localhost"] }, 400, "mediaHosts[0]"],
       [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", rateLimits: { messagesPerMinute: -1 } }, 400, "rateLimits.messagesPerMinute"],
       [{ id: "ok-id", issuer: "x", jwksUri: "https://x/j", pushWebhook: { url: "https://h", secret: "short" } }, 400, "pushWebhook.secret"],
       [[1, 2], 400, "body"],
