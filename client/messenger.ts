@@ -61,6 +61,13 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
+/**
+ * Handlers running now, per SeenStore: an app that closed its connection and opened a new
+ * one shares its SeenStore between two Messengers, and the old one's handler may still be
+ * running when the new one is handed the same stanza again (its ack never reached the gateway).
+ */
+const handling = new WeakMap<SeenStore, Map<string, Promise<void>>>();
+
 export function newStanzaId(): string {
   return bytesToBase32(crypto.getRandomValues(new Uint8Array(15)));
 }
@@ -223,11 +230,23 @@ export class Messenger extends Emitter<MessengerEvents> {
     const cls = ackClassOf(s)!;
     const type = s.kind === "receipt" ? s.type : undefined;
     const key = `${cls}|${s.from}|${s.id}|${type ?? ""}`;
+    let running = handling.get(this.#seen);
+    if (!running) handling.set(this.#seen, (running = new Map()));
+    // Whether it is seen is known only once another Messenger's handler for it has finished.
+    for (let other = running.get(key); other; other = running.get(key)) await other.catch(() => undefined);
     if (!this.#seen.has(key)) {
-      if (s.kind === "message") await this.#onMessage(s);
-      else if (s.kind === "receipt") await this.#onReceipt(s);
-      else await this.#onNotification(s);
-      this.#seen.add(key);
+      const run = (async () => {
+        if (s.kind === "message") await this.#onMessage(s);
+        else if (s.kind === "receipt") await this.#onReceipt(s);
+        else await this.#onNotification(s);
+        this.#seen.add(key);
+      })();
+      running.set(key, run);
+      try {
+        await run;
+      } finally {
+        if (running.get(key) === run) running.delete(key);
+      }
     }
     // Only now is it safe for the gateway to forget it.
     await this.connection.send(serializeXml(element("ack", { class: cls, id: s.id, from: s.from, type })));

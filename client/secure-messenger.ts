@@ -56,7 +56,7 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
   constructor(
     readonly messenger: Messenger,
     readonly store: MemorySignalStore,
-    private readonly self: { readonly networkId: string; readonly deviceId: string },
+    readonly self: { readonly networkId: string; readonly deviceId: string },
   ) {
     super();
     messenger.onMessage((m) => this.#receive(m));

@@ -1,34 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { SecureMessenger, type ReceivedContent } from "../../client/secure-messenger.ts";
+import type { ReceivedContent } from "../../client/secure-messenger.ts";
 import { BundleError, generateIdentityKeyPair, generateRegistrationId, MemorySignalStore, processPreKeyBundle } from "../../client/e2ee/index.ts";
-import { readBundle, readServerStanza, type WireBundle } from "../../protocol/stanzas/index.ts";
-import { element, parseXml } from "../../protocol/xml/index.ts";
-import { newDevice, type TestDevice } from "../helpers/gateway.ts";
+import { readBundle, type WireBundle } from "../../protocol/stanzas/index.ts";
+import { element } from "../../protocol/xml/index.ts";
+import { newDevice } from "../helpers/gateway.ts";
+import { secureOnline } from "../helpers/secure.ts";
 import { eventually, goOnline, type Online } from "../helpers/users.ts";
-
-interface SecureUser extends Online {
-  readonly secure: SecureMessenger;
-  readonly inbox: ReceivedContent[];
-  /** Every <message> stanza as the gateway delivered it (ciphertext). */
-  readonly wire: { type: string; payload: string }[];
-}
-
-async function secureOnline(device: TestDevice, store?: MemorySignalStore): Promise<SecureUser & { store: MemorySignalStore }> {
-  const online = await goOnline(device);
-  const signalStore = store ?? new MemorySignalStore(generateIdentityKeyPair(), generateRegistrationId());
-  const secure = new SecureMessenger(online.messenger, signalStore, { networkId: device.networkId, deviceId: device.deviceId });
-  const inbox: ReceivedContent[] = [];
-  secure.onContent((c) => {
-    inbox.push(c);
-  });
-  const wire: { type: string; payload: string }[] = [];
-  online.conn.on("stanza", (bytes) => {
-    const s = readServerStanza(parseXml(bytes));
-    if (s.kind === "message") wire.push({ type: s.enc.type, payload: s.enc.payload });
-  });
-  if (!store) await secure.publishKeys();
-  return { ...online, secure, inbox, wire, store: signalStore };
-}
 
 const text = (c: ReceivedContent | undefined) => (c?.content.body.type === "text" ? c.content.body.text : undefined);
 
