@@ -1,0 +1,85 @@
+// `npm run chat -- <name> [peer]`: a terminal chat on the reference SDK against a local
+// gateway (`npm start`). Type to send to the current peer; /help lists the commands.
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { ChatSession } from "./chat-session.ts";
+
+const HELP = `commands:
+  /to <name>     talk to <name> (they must have run the chat once)
+  /file <path>   send a file, encrypted end to end
+  /quit          leave (your device is kept in .parley/chat for next time)
+anything else is sent as a message to the current peer`;
+
+const [name, firstPeer] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const gatewayUrl = process.env.PARLEY_URL ?? "http://127.0.0.1:8787";
+if (!name || !/^[a-z0-9_.-]{1,32}$/i.test(name)) {
+  console.error("usage: npm run chat -- <your name> [peer name]   (names: letters, digits, _ . -)");
+  process.exit(2);
+}
+
+const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${name}> ` });
+/** Prints above the prompt without mangling what the user is typing. */
+const print = (line: string) => {
+  process.stdout.write(`\r\x1b[K${line}\n`);
+  rl.prompt(true);
+};
+
+let peer: string | undefined = firstPeer;
+// Lines typed (or piped) while joining are queued, then handled one at a time, in order.
+let queue: Promise<void> = Promise.resolve();
+rl.on("line", (input) => {
+  queue = queue.then(() => handle(input.trim())).catch((err: unknown) => print(`! ${err instanceof Error ? err.message : String(err)}`));
+});
+rl.on("close", () => {
+  queue = queue.then(async () => {
+    await (await joined).close();
+    process.exit(0);
+  });
+});
+
+const joined = ChatSession.open({ name, gatewayUrl, stateDir: ".parley/chat" }).catch((err: unknown) => {
+  console.error(`could not join ${gatewayUrl}: ${err instanceof Error ? err.message : String(err)}`);
+  console.error("is the gateway running? start it in another terminal with `npm start`");
+  process.exit(1);
+});
+const chat = await joined;
+chat.on("text", ({ from, fromId, text }) => {
+  peer ??= fromId; // answer whoever wrote first; /to <name> gives them a name
+
+  print(`${from}: ${text}`);
+});
+chat.on("file", ({ from, fileName, size, savedTo }) => print(`${from} sent ${fileName} (${size} bytes), decrypted and verified: ${savedTo}`));
+chat.on("status", (s) => print(`* ${s}`));
+await chat.connect().catch((err: unknown) => {
+  console.error(`could not connect to ${gatewayUrl}: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+print(`* joined ${gatewayUrl} as ${name} (${chat.networkId})${peer ? `, talking to ${peer}` : ""}; /help for commands`);
+
+async function handle(line: string): Promise<void> {
+  const chat = await joined;
+  if (line === "") return rl.prompt();
+  const [command, ...rest] = line.split(/\s+/);
+  const arg = rest.join(" ");
+  switch (command) {
+    case "/help":
+      return print(HELP);
+    case "/quit":
+      return void rl.close();
+    case "/to":
+      peer = await chat.find(arg);
+      return print(`* talking to ${chat.nameOf(peer)}`);
+    case "/file": {
+      if (!peer) return print("! choose a peer first: /to <name>");
+      const bytes = new Uint8Array(await readFile(arg));
+      print(`* encrypting and uploading ${arg} (${bytes.length} bytes)...`);
+      await chat.sendFile(peer, arg, bytes);
+      return print(`* ${arg} sent to ${chat.nameOf(peer)}`);
+    }
+    default:
+      if (line.startsWith("/")) return print(`! unknown command ${command}; /help lists them`);
+      if (!peer) return print("! choose a peer first: /to <name>");
+      await chat.sendText(peer, line);
+      rl.prompt();
+  }
+}
