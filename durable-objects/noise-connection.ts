@@ -39,6 +39,9 @@ export interface ConnectionDeps {
  * eviction at any point resumes with the right handshake step and nonces.
  */
 export async function handleFrame(ws: WebSocket, data: ArrayBuffer | string, deps: ConnectionDeps): Promise<void> {
+  // A frame queued behind the one that ended this session (the gateway closed the socket, or
+  // answered the peer's close) belongs to a session that is over: it must not be acted on.
+  if (ws.readyState !== WebSocket.OPEN) return;
   try {
     if (typeof data === "string") throw new CloseError(CloseCode.MALFORMED_FRAME, "text frames are not part of the protocol");
     if (data.byteLength > MAX_NOISE_MESSAGE + 1) throw new CloseError(CloseCode.FRAME_TOO_LARGE, "frame exceeds one Noise message");
@@ -139,6 +142,9 @@ function decodeTransportControl(payload: Uint8Array): Control {
 }
 
 function closeFor(ws: WebSocket, err: unknown): void {
+  // The socket closed while this frame was handled (the peer left, or a newer session replaced
+  // it), so a send failed: not a gateway failure, and nobody is left to tell.
+  if (ws.readyState !== WebSocket.OPEN) return;
   const [code, reason] = classify(err);
   if (code === CloseCode.INTERNAL_ERROR) console.error("connection failed", err);
   try {

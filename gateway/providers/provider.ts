@@ -1,3 +1,5 @@
+import { issuerFitsIndex } from "./registry.ts";
+
 /**
  * A messaging provider that signed the interop agreement. Stored in KV as `provider:<id>`.
  * Validation lives here so the admin API, the dev provider and tests share one definition.
@@ -125,6 +127,13 @@ function object(body: unknown): Input {
   return body as Input;
 }
 
+function issuer(input: Input, required: boolean): string | undefined {
+  const v = str(input, "issuer", 512, required);
+  // Tokens find their provider through a KV index keyed by issuer, and KV keys are bytes-limited.
+  if (v !== undefined && !issuerFitsIndex(v)) throw new ValidationError("issuer", "must be at most 505 bytes of UTF-8");
+  return v;
+}
+
 function identifierClaim(input: Input): string | undefined {
   const v = str(input, "identifierClaim", 64, false);
   if (v !== undefined && !CLAIM.test(v)) throw new ValidationError("identifierClaim", "must be a claim name");
@@ -140,7 +149,7 @@ export function newProvider(body: unknown, defaults: { audience: string }, polic
     id,
     name: str(input, "name", 200, false) ?? id,
     status: "active",
-    issuer: str(input, "issuer", 512, true)!,
+    issuer: issuer(input, true)!,
     jwksUri: url(input, "jwksUri", policy, true)!,
     audience: str(input, "audience", 512, false) ?? defaults.audience,
     identifierClaim: identifierClaim(input) ?? DEFAULT_IDENTIFIER_CLAIM,
@@ -160,7 +169,7 @@ export function patchProvider(current: Provider, body: unknown, policy: UrlPolic
   return {
     ...current,
     name: str(input, "name", 200, false) ?? current.name,
-    issuer: str(input, "issuer", 512, false) ?? current.issuer,
+    issuer: issuer(input, false) ?? current.issuer,
     jwksUri: url(input, "jwksUri", policy, false) ?? current.jwksUri,
     audience: str(input, "audience", 512, false) ?? current.audience,
     identifierClaim: identifierClaim(input) ?? current.identifierClaim,

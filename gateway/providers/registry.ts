@@ -1,5 +1,12 @@
 import type { Provider } from "./provider.ts";
 
+/** KV refuses keys over 512 bytes, and every issuer is indexed as `issuer:<iss>`. */
+const MAX_KV_KEY_BYTES = 512;
+
+export function issuerFitsIndex(issuer: string): boolean {
+  return new TextEncoder().encode(`issuer:${issuer}`).length <= MAX_KV_KEY_BYTES;
+}
+
 /**
  * Provider registry in KV. `issuer:<iss>` indexes providers by token issuer, the only thing
  * a presented token tells us before verification. KV is eventually consistent (~60 s);
@@ -13,6 +20,8 @@ export class ProviderRegistry {
   }
 
   async byIssuer(issuer: string): Promise<Provider | null> {
+    // `iss` comes from an unverified token: one too long for a KV key cannot name a provider.
+    if (!issuerFitsIndex(issuer)) return null;
     const id = await this.kv.get(`issuer:${issuer}`);
     if (!id) return null;
     const provider = await this.get(id);
