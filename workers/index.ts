@@ -6,6 +6,7 @@ import { bytesToBase64Url, utf8 } from "../protocol/bytes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
 import { adminRouter } from "./admin.ts";
+import { preflight, withCors } from "./cors.ts";
 import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
 import { publishedKeys } from "./keys.ts";
@@ -17,6 +18,8 @@ export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
 export { UserObject } from "../durable-objects/user-object.ts";
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
+  before: [preflight],
+  finally: [withCors],
   catch: (err) => {
     if (err instanceof ConfigurationError) return error(503, { error: "misconfigured", message: err.message });
     if (err instanceof HttpError) return error(err.status, { error: err.code, message: err.message });

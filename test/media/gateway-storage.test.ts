@@ -140,4 +140,24 @@ describe("media stored at the gateway (R2), authorized by media tokens from the 
     alice.conn.close();
     bob.conn.close();
   });
+
+  it("answers browsers on other origins (CORS), exposing the range headers; the admin API stays closed to them", async () => {
+    const { alice, aliceMedia } = await pair();
+    const media = await aliceMedia.upload(testFile(5000, 21), { kind: "image", mimeType: "image/png" });
+    const hash = bytesToHex(media.encryptedSha256);
+    const origin = { Origin: "https://web.provider.example" };
+    const pre = await mediaRequest(hash, null, { method: "OPTIONS", headers: { ...origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization, range" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(pre.headers.get("Access-Control-Allow-Headers")).toContain("Range");
+    const res = await mediaRequest(hash, (await aliceMedia.token()).value, { headers: { ...origin, Range: "bytes=0-9" } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(res.headers.get("Access-Control-Expose-Headers")).toContain("Content-Range");
+    const refused = await mediaRequest(hash, null, { headers: origin });
+    expect([refused.status, refused.headers.get("Access-Control-Allow-Origin")]).toEqual([401, "*"]);
+    const adminPre = await SELF.fetch(`${GATEWAY_URL}/v1/admin/providers`, { method: "OPTIONS", headers: { ...origin, "Access-Control-Request-Method": "GET" } });
+    expect(adminPre.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    alice.conn.close();
+  });
 });
