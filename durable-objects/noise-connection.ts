@@ -164,6 +164,8 @@ function classify(err: unknown): [number, string] {
   }
   if (err instanceof NoiseError) {
     if (err.reason === "too-large") return [CloseCode.FRAME_TOO_LARGE, err.message];
+    // An authentic frame naming no known channel: the peer broke the protocol, the crypto held.
+    if (err.reason === "invalid-state") return [CloseCode.MALFORMED_FRAME, err.message];
     return [CloseCode.DECRYPT_FAILED, `${err.reason}: ${err.message}`];
   }
   return [CloseCode.INTERNAL_ERROR, "internal error"];

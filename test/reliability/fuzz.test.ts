@@ -192,7 +192,7 @@ describe("fuzz: hostile input gets clean errors only, and the user's object keep
           break;
         case "channel":
           frame = await session.channel.seal((2 + r.int(254)) as ChannelId, r.bytes(r.int(40)));
-          expected = CloseCode.DECRYPT_FAILED;
+          expected = CloseCode.MALFORMED_FRAME;
           break;
         case "text":
           frame = "ping";
