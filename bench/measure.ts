@@ -31,3 +31,25 @@ export function report(title: string, rows: readonly Measurement[]): void {
   ];
   console.log(lines.join("\n"));
 }
+
+/** Prints a markdown table: the first column left-aligned, the others right-aligned (numbers). */
+export function table(title: string, header: readonly string[], rows: readonly (readonly string[])[], notes: readonly string[] = []): void {
+  const lines = [
+    `\n### ${title}`,
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    ...(notes.length > 0 ? ["", ...notes] : []),
+  ];
+  console.log(lines.join("\n"));
+}
+
+/** Milliseconds for a table cell, with precision that suits the magnitude. */
+export function ms(value: number): string {
+  return `${value < 1 ? value.toFixed(3) : value < 100 ? value.toFixed(2) : value.toFixed(0)} ms`;
+}
+
+/** A ratio for a table cell, e.g. "1.84×". */
+export function times(value: number): string {
+  return `${value.toFixed(2)}×`;
+}

@@ -9,8 +9,8 @@ export const nobleX25519: DhFunction = {
   async generateKeyPair() {
     return this.keyPairFromPrivate(x25519.utils.randomSecretKey());
   },
-  async keyPairFromPrivate(privateKey) {
-    return { privateKey: privateKey.slice(), publicKey: x25519.getPublicKey(privateKey) };
+  async keyPairFromPrivate(privateKey, publicKey) {
+    return { privateKey: privateKey.slice(), publicKey: publicKey?.slice() ?? x25519.getPublicKey(privateKey) };
   },
   async dh(keyPair, publicKey) {
     return x25519.getSharedSecret(privateOf(keyPair), publicKey);
@@ -57,9 +57,9 @@ export const webcryptoX25519: DhFunction = {
     const publicKey = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
     return { publicKey, handle: pair.privateKey };
   },
-  async keyPairFromPrivate(privateKey) {
+  async keyPairFromPrivate(privateKey, knownPublicKey) {
     const handle = await importPrivate(privateKey);
-    const publicKey = await derive(handle, BASEPOINT);
+    const publicKey = knownPublicKey?.slice() ?? (await derive(handle, BASEPOINT));
     return { privateKey: privateKey.slice(), publicKey, handle };
   },
   async dh(keyPair: KeyPair, publicKey) {

@@ -42,6 +42,11 @@ export interface HandshakeSnapshot {
   readonly symmetric: SymmetricStateSnapshot;
   readonly messageIndex: number;
   readonly e: Uint8Array | null;
+  /**
+   * Public half of `e`, so restoring does not redo its scalar multiplication (a gateway
+   * restores every XX handshake between messages 2 and 3). Absent in older snapshots.
+   */
+  readonly ePublic?: Uint8Array | null;
   readonly rs: Uint8Array | null;
   readonly re: Uint8Array | null;
   readonly psks: readonly Uint8Array[];
@@ -92,7 +97,7 @@ export class HandshakeState {
     const protocol = parseProtocolName(snapshot.protocolName);
     const suite = resolveSuite(protocol, backend);
     const symmetric = await SymmetricState.restore(suite, snapshot.symmetric);
-    const e = snapshot.e ? await suite.dh.keyPairFromPrivate(snapshot.e) : null;
+    const e = snapshot.e ? await suite.dh.keyPairFromPrivate(snapshot.e, snapshot.ePublic ?? undefined) : null;
     const hs = new HandshakeState(protocol, suite, snapshot.initiator, symmetric, s, e, snapshot.rs, snapshot.re, snapshot.psks);
     hs.#messageIndex = snapshot.messageIndex;
     hs.#pskIndex = snapshot.pskIndex;
@@ -108,6 +113,7 @@ export class HandshakeState {
       symmetric: this.symmetric.snapshot(),
       messageIndex: this.#messageIndex,
       e,
+      ePublic: this.e?.publicKey ?? null,
       rs: this.rs,
       re: this.re,
       psks: this.psks,

@@ -20,7 +20,11 @@ export interface DhFunction {
   readonly name: string;
   readonly dhLen: number;
   generateKeyPair(): Promise<KeyPair>;
-  keyPairFromPrivate(privateKey: Uint8Array): Promise<KeyPair>;
+  /**
+   * `publicKey`: the matching public key when it is already known (saved with the private
+   * key), which spares deriving it (a scalar multiplication). Trusted, not checked.
+   */
+  keyPairFromPrivate(privateKey: Uint8Array, publicKey?: Uint8Array): Promise<KeyPair>;
   dh(keyPair: KeyPair, publicKey: Uint8Array): Promise<Uint8Array>;
   /** The raw private scalar, for persisting a key pair (e.g. a hibernating handshake). */
   exportPrivateKey(keyPair: KeyPair): Promise<Uint8Array>;
