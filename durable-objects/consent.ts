@@ -14,32 +14,42 @@ export type Admission = "ok" | "blocked" | "provider-not-allowed";
 const DEFAULT_PRIVACY: Privacy = { discoverable: false, allow: "*" };
 
 export class Consent {
+  // Checked on every incoming stanza, changed by the user's own iqs: kept in memory.
+  #privacy: Privacy | null = null;
+  #blocked: Set<string> | null = null;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS blocked (network_id TEXT PRIMARY KEY)");
   }
 
   privacy(): Privacy {
+    if (this.#privacy) return this.#privacy;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'privacy'").toArray()[0];
-    return row ? (JSON.parse(row.value) as Privacy) : DEFAULT_PRIVACY;
+    this.#privacy = row ? (JSON.parse(row.value) as Privacy) : DEFAULT_PRIVACY;
+    return this.#privacy;
   }
 
   setPrivacy(change: Partial<Privacy>): Privacy {
     const next: Privacy = { ...this.privacy(), ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
     this.sql.exec("INSERT INTO settings (key, value) VALUES ('privacy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(next));
+    this.#privacy = next;
     return next;
   }
 
   block(networkId: string): void {
     this.sql.exec("INSERT INTO blocked (network_id) VALUES (?) ON CONFLICT DO NOTHING", networkId);
+    this.#blocked?.add(networkId);
   }
 
   unblock(networkId: string): void {
     this.sql.exec("DELETE FROM blocked WHERE network_id = ?", networkId);
+    this.#blocked?.delete(networkId);
   }
 
   admits(sender: string, senderProvider: string): Admission {
-    if (this.sql.exec("SELECT 1 FROM blocked WHERE network_id = ?", sender).toArray().length > 0) return "blocked";
+    this.#blocked ??= new Set(this.sql.exec<{ network_id: string }>("SELECT network_id FROM blocked").toArray().map((r) => r.network_id));
+    if (this.#blocked.has(sender)) return "blocked";
     const { allow } = this.privacy();
     return allow === "*" || allow.includes(senderProvider) ? "ok" : "provider-not-allowed";
   }

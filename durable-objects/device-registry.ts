@@ -23,6 +23,10 @@ export interface Owner {
  * and recording a token can never interleave with another request.
  */
 export class DeviceRegistry {
+  // Read on every stanza, written only by enroll(): kept in memory, dropped when enroll() writes.
+  #owner: Owner | null | undefined = undefined;
+  #deviceIds: string[] | null = null;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)`);
@@ -42,6 +46,8 @@ export class DeviceRegistry {
 
   /** Registers the device (idempotent: the device ID is derived from its key). Returns true if new. */
   enroll(e: Enrollment, nowMs: number): boolean {
+    this.#owner = undefined;
+    this.#deviceIds = null;
     const owner = this.sql.exec<{ identifier: string | null }>("SELECT identifier FROM owner").toArray();
     if (owner.length === 0) {
       this.sql.exec("INSERT INTO owner (network_id, provider_id, sub, identifier) VALUES (?, ?, ?, ?)", e.networkId, e.providerId, e.sub, e.identifier);
@@ -62,13 +68,16 @@ export class DeviceRegistry {
 
   /** The enrolled user's provider and subject; null for an object nobody enrolled in. */
   owner(): Owner | null {
+    if (this.#owner !== undefined) return this.#owner;
     const row = this.sql.exec<{ network_id: string; provider_id: string; sub: string; identifier: string | null }>("SELECT * FROM owner").toArray()[0];
-    return row ? { networkId: row.network_id, providerId: row.provider_id, sub: row.sub, identifier: row.identifier } : null;
+    this.#owner = row ? { networkId: row.network_id, providerId: row.provider_id, sub: row.sub, identifier: row.identifier } : null;
+    return this.#owner;
   }
 
   /** Enrolled device IDs, sorted. */
-  deviceIds(): string[] {
-    return this.sql.exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY device_id").toArray().map((r) => r.device_id);
+  deviceIds(): readonly string[] {
+    this.#deviceIds ??= this.sql.exec<{ device_id: string }>("SELECT device_id FROM devices ORDER BY device_id").toArray().map((r) => r.device_id);
+    return this.#deviceIds;
   }
 
   deviceCount(): number {

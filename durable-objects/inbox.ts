@@ -46,6 +46,8 @@ const toRow = (r: Row): InboxRow => ({
 });
 
 export class Inbox {
+  #prunedAtMs = 0;
+
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly ttlMs: number,
@@ -70,7 +72,11 @@ export class Inbox {
   store(item: NewItem, nowMs: number): { duplicate: boolean } {
     return this.storage.transactionSync(() => {
       const sql = this.storage.sql;
-      sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
+      // Pruning is housekeeping: once a minute is plenty (a retry older than the TTL is refused anyway).
+      if (nowMs - this.#prunedAtMs > 60_000) {
+        sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
+        this.#prunedAtMs = nowMs;
+      }
       const seen = sql.exec("SELECT 1 FROM accepted WHERE class = ? AND sender = ? AND key = ?", item.class, item.sender, item.key).toArray();
       if (seen.length > 0) return { duplicate: true };
       sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?)", item.class, item.sender, item.key, nowMs);
@@ -95,9 +101,9 @@ export class Inbox {
 
   /** Removes what a device acknowledged; true if there was such a row. */
   acknowledge(deviceId: string, cls: InboxClass, sender: string, key: string): boolean {
-    const before = this.storage.sql.exec("SELECT 1 FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key).toArray().length;
-    this.storage.sql.exec("DELETE FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key);
-    return before > 0;
+    const cursor = this.storage.sql.exec("DELETE FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key);
+    cursor.toArray();
+    return cursor.rowsWritten > 0;
   }
 
   /** Rows past their TTL (not yet removed: the caller removes them once the sender was told). */

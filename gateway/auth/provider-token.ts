@@ -120,14 +120,16 @@ export async function verifyProviderToken(env: Env, token: string, nowMs = Date.
   if (typeof header.kid !== "string") throw new TokenError("unknown-kid", "token header has no kid");
   if (typeof claims.iss !== "string") throw new TokenError("missing-claim", "token has no iss");
 
-  const provider = await new ProviderRegistry(env.PROVIDERS).byIssuer(claims.iss);
+  const provider = await new ProviderRegistry(env.PROVIDERS).byIssuerCached(claims.iss, nowMs);
   if (!provider) throw new TokenError("unknown-issuer", "issuer is not a registered provider");
   if (provider.status !== "active") throw new TokenError("provider-suspended", "provider is suspended");
 
   const store = new JwksStore(env.PROVIDERS);
-  let state = await store.get(provider.id);
+  let state = await store.getCached(provider.id, nowMs);
   let jwk = usableKeys(state, nowMs)?.find((k) => k.kid === header.kid);
   if (!jwk) {
+    // An unknown kid may be a rotation this isolate has not seen: decide on fresh state.
+    state = await store.get(provider.id);
     const refreshed = await store.refreshOnDemand(provider, state, nowMs);
     if (refreshed) state = refreshed;
     const keys = usableKeys(state, nowMs);

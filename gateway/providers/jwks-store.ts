@@ -36,9 +36,22 @@ const EMPTY: JwksState = {
 // elsewhere, so without this one isolate could refetch on every unknown-kid token.
 const recentOnDemand = new Map<string, number>();
 
+/** Same policy as the registry's issuer cache (registry.ts): reused for up to CACHE_MS, dropped on this isolate's writes. */
+const CACHE_MS = 30_000;
+const stateCache = new Map<string, { readonly atMs: number; readonly state: JwksState }>();
+
 /** Cached provider JWKS in KV (`jwks:<id>`), refreshed by cron and on unknown kids. */
 export class JwksStore {
   constructor(private readonly kv: KVNamespace) {}
+
+  /** get, served from this isolate's memory for up to CACHE_MS (token verification's hot path). */
+  async getCached(providerId: string, nowMs: number): Promise<JwksState> {
+    const hit = stateCache.get(providerId);
+    if (hit && nowMs - hit.atMs >= 0 && nowMs - hit.atMs < CACHE_MS) return hit.state;
+    const state = await this.get(providerId);
+    stateCache.set(providerId, { atMs: nowMs, state });
+    return state;
+  }
 
   async get(providerId: string): Promise<JwksState> {
     return (await this.kv.get<JwksState>(`jwks:${providerId}`, "json")) ?? EMPTY;
@@ -48,6 +61,7 @@ export class JwksStore {
   async seed(providerId: string, keys: JWK[], nowMs: number): Promise<void> {
     const state: JwksState = { ...EMPTY, keys, fetchedAtMs: nowMs, health: { ...EMPTY.health, ok: true, lastAttemptMs: nowMs, lastError: null } };
     await this.kv.put(`jwks:${providerId}`, JSON.stringify(state));
+    stateCache.delete(providerId);
   }
 
   /** Fetches now; on failure keeps the last good keys and records the failure. */
@@ -79,6 +93,7 @@ export class JwksStore {
       };
     }
     await this.kv.put(`jwks:${provider.id}`, JSON.stringify(next));
+    stateCache.delete(provider.id);
     return next;
   }
 

@@ -8,12 +8,30 @@ export function issuerFitsIndex(issuer: string): boolean {
 }
 
 /**
+ * How long this isolate reuses a provider looked up by issuer. Every handshake verifies a
+ * token, and KV reads cost latency (and, locally, CPU). KV already serves values up to 60 s
+ * old; this adds at most CACHE_MS in other isolates, and nothing in the isolate that wrote.
+ */
+const CACHE_MS = 30_000;
+const byIssuerCache = new Map<string, { readonly atMs: number; readonly provider: Provider }>();
+
+/**
  * Provider registry in KV. `issuer:<iss>` indexes providers by token issuer, the only thing
  * a presented token tells us before verification. KV is eventually consistent (~60 s);
  * admin writes are rare, and a stale read only delays a change, never mixes two providers.
  */
 export class ProviderRegistry {
   constructor(private readonly kv: KVNamespace) {}
+
+  /** byIssuer, served from this isolate's memory for up to CACHE_MS (token verification's hot path). */
+  async byIssuerCached(issuer: string, nowMs: number): Promise<Provider | null> {
+    const hit = byIssuerCache.get(issuer);
+    if (hit && nowMs - hit.atMs >= 0 && nowMs - hit.atMs < CACHE_MS) return hit.provider;
+    const provider = await this.byIssuer(issuer);
+    if (provider) byIssuerCache.set(issuer, { atMs: nowMs, provider });
+    else byIssuerCache.delete(issuer);
+    return provider;
+  }
 
   get(id: string): Promise<Provider | null> {
     return this.kv.get<Provider>(`provider:${id}`, "json");
@@ -42,8 +60,11 @@ export class ProviderRegistry {
   }
 
   async put(provider: Provider, previous: Provider | null): Promise<void> {
+    byIssuerCache.clear();
     await this.kv.put(`provider:${provider.id}`, JSON.stringify(provider));
     await this.kv.put(`issuer:${provider.issuer}`, provider.id);
     if (previous && previous.issuer !== provider.issuer) await this.kv.delete(`issuer:${previous.issuer}`);
+    // Again after the writes: a lookup that raced them may have cached the old entry.
+    byIssuerCache.clear();
   }
 }
