@@ -66,15 +66,16 @@ export class MediaClient {
   async upload(file: Uint8Array, description: MediaDescription, uploader?: ProviderUploader): Promise<MediaContent> {
     const encrypted = await encryptMedia(file);
     const hash = bytesToHex(encrypted.encryptedSha256);
+    // The limit covers provider-hosted files too: the proxy would refuse to fetch a larger one.
+    const token = await this.token();
+    if (encrypted.ciphertext.length > token.maxBytes) {
+      throw new MediaError(413, "too-large", `the encrypted file has ${encrypted.ciphertext.length} bytes; the gateway takes at most ${token.maxBytes}`);
+    }
     let url = "";
     if (uploader) {
       url = await uploader(encrypted.ciphertext, hash);
       if (!url.startsWith("https://")) throw new MediaError(0, "invalid-url", "a provider upload must return an https URL");
     } else {
-      const token = await this.token();
-      if (encrypted.ciphertext.length > token.maxBytes) {
-        throw new MediaError(413, "too-large", `the encrypted file has ${encrypted.ciphertext.length} bytes; the gateway takes at most ${token.maxBytes}`);
-      }
       await this.#check(
         await this.#fetch(`${this.#base}/v1/media/${hash}`, {
           method: "PUT",

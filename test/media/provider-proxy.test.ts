@@ -146,6 +146,11 @@ describe("provider-hosted media through the gateway proxy", () => {
     expect(await proxyStatus(recipientMedia, hash, `https://${host}/no-length/f/${hash}`, nid)).toEqual([502, "upstream-length-unknown"]);
     expect(await proxyStatus(recipientMedia, hash, `https://${host}/status/404`, nid)).toEqual([502, "upstream-error"]);
     expect(await storedObject(hash)).toBeNull();
+    // The SDK refuses, before uploading anywhere, a file the proxy could never fetch.
+    let uploads = 0;
+    const counting: ProviderUploader = (c, h) => (uploads++, uploader(c, h));
+    await expect(senderMedia.upload(testFile(6 * MiB, 3), { kind: "video", mimeType: "video/mp4" }, counting)).rejects.toMatchObject({ status: 413, code: "too-large" });
+    expect(uploads).toBe(0);
     close(sender, recipient);
   });
 
