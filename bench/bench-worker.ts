@@ -17,7 +17,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { webcryptoAesGcm } from "../protocol/noise/ciphers.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
-import { HASHES } from "../protocol/noise/hashes.ts";
+import { HASHES, NATIVE_HASHES } from "../protocol/noise/hashes.ts";
 import type { KeyPair } from "../protocol/noise/index.ts";
 import { PipesInitiator, PipesResponder } from "../protocol/pipes/index.ts";
 import { ECHO_WHOAMI, RelayFrame } from "./echo-protocol.ts";
@@ -234,6 +234,10 @@ const CRYPTO_OPS: Readonly<Record<string, CryptoOp>> = {
   },
   hkdf: async () => {
     HASHES.SHA256!.hkdf(KEY, KEY, 2);
+  },
+  /** What the gateway runs: the webcrypto backend's HKDF is native on Workers (protocol/noise/algorithms.ts). */
+  "hkdf-native": async () => {
+    await NATIVE_HASHES.SHA256!.hkdf(KEY, KEY, 2);
   },
   "hkdf-webcrypto": async () => {
     const ikm = await crypto.subtle.importKey("raw", KEY, "HKDF", false, ["deriveBits"]);

@@ -47,7 +47,7 @@ export interface HashFunction {
   readonly hashLen: number;
   hash(data: Uint8Array): Uint8Array;
   /** Noise HKDF (spec §4.3) = RFC 5869 HKDF with salt = chaining key and empty info. */
-  hkdf(chainingKey: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[];
+  hkdf(chainingKey: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] | Promise<Uint8Array[]>;
 }
 
 export interface CipherSuite {

@@ -49,7 +49,7 @@ export class SymmetricState {
   }
 
   async mixKey(ikm: Uint8Array): Promise<void> {
-    const [ck, tempK] = this.suite.hash.hkdf(this.ck, ikm, 2) as [Uint8Array, Uint8Array];
+    const [ck, tempK] = (await this.suite.hash.hkdf(this.ck, ikm, 2)) as [Uint8Array, Uint8Array];
     this.ck = ck;
     await this.cipherState.initializeKey(this.#truncate(tempK));
   }
@@ -59,7 +59,7 @@ export class SymmetricState {
   }
 
   async mixKeyAndHash(ikm: Uint8Array): Promise<void> {
-    const [ck, tempH, tempK] = this.suite.hash.hkdf(this.ck, ikm, 3) as [Uint8Array, Uint8Array, Uint8Array];
+    const [ck, tempH, tempK] = (await this.suite.hash.hkdf(this.ck, ikm, 3)) as [Uint8Array, Uint8Array, Uint8Array];
     this.ck = ck;
     this.mixHash(tempH);
     await this.cipherState.initializeKey(this.#truncate(tempK));
@@ -78,7 +78,7 @@ export class SymmetricState {
   }
 
   async split(): Promise<[CipherState, CipherState]> {
-    const [k1, k2] = this.suite.hash.hkdf(this.ck, new Uint8Array(0), 2) as [Uint8Array, Uint8Array];
+    const [k1, k2] = (await this.suite.hash.hkdf(this.ck, new Uint8Array(0), 2)) as [Uint8Array, Uint8Array];
     const c1 = new CipherState(this.suite.cipher);
     const c2 = new CipherState(this.suite.cipher);
     await c1.initializeKey(this.#truncate(k1));

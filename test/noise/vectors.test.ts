@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../../protocol/bytes.ts";
 import { HandshakeState, resolveSuite, parseProtocolName, type Backend, type CipherState } from "../../protocol/noise/index.ts";
+import { HASHES, NATIVE_HASHES } from "../../protocol/noise/hashes.ts";
 // The shared vectors are read straight from ../shared so a changed file is picked up, never a stale copy.
 import file from "../../../shared/vectors/noise/cacophony-subset.json";
 
@@ -77,6 +78,23 @@ async function runVector(v: Vector, backend: Backend): Promise<void> {
 
 describe("Noise test vectors (shared/vectors/noise/cacophony-subset.json)", () => {
   it("has vectors to run", () => expect(vectors.length).toBeGreaterThan(0));
+  it("runs the webcrypto backend's HKDF natively here in workerd, so the vectors check that path", () => {
+    expect(resolveSuite(parseProtocolName("Noise_XX_25519_AESGCM_SHA256"), "webcrypto").hash).toBe(NATIVE_HASHES.SHA256);
+    expect(resolveSuite(parseProtocolName("Noise_XX_25519_AESGCM_SHA512"), "webcrypto").hash).toBe(NATIVE_HASHES.SHA512);
+    expect(resolveSuite(parseProtocolName("Noise_XX_25519_AESGCM_SHA256"), "noble").hash).toBe(HASHES.SHA256);
+  });
+  it("native HKDF equals noble's for both hash lengths and output counts (the vectors have no SHA512 suite)", async () => {
+    for (const name of ["SHA256", "SHA512"] as const) {
+      for (const outputs of [2, 3] as const) {
+        for (const ikmLength of [0, 32, 64]) {
+          const ck = crypto.getRandomValues(new Uint8Array(HASHES[name]!.hashLen));
+          const ikm = crypto.getRandomValues(new Uint8Array(ikmLength));
+          const [native, js] = [await NATIVE_HASHES[name]!.hkdf(ck, ikm, outputs), await HASHES[name]!.hkdf(ck, ikm, outputs)];
+          expect(native.map(bytesToHex)).toEqual(js.map(bytesToHex));
+        }
+      }
+    }
+  });
   for (const backend of ["webcrypto", "noble"] as const) {
     for (const v of vectors) {
       it(`${v.protocol_name} [${backend}]`, () => runVector(v, backend));
