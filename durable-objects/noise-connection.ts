@@ -2,7 +2,6 @@ import { CloseCode } from "../protocol/close-codes.ts";
 import { decodeControl, encodeServerHello, MessageFormatError, type Control } from "../protocol/messages.ts";
 import { MAX_NOISE_MESSAGE, NoiseError } from "../protocol/noise/index.ts";
 import { Channel, PipesError, PipesResponder, type SecureChannel } from "../protocol/pipes/index.ts";
-import type { XmlElement } from "../protocol/xml/index.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { TokenError } from "../gateway/auth/provider-token.ts";
 import type { Env } from "../gateway/env.ts";
@@ -10,6 +9,7 @@ import type { GatewayIdentity } from "../gateway/identity.ts";
 import { authorizeClient, ForbiddenError } from "./client-authorization.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
 import { channelFor, rememberChannel, sendControl, sendStanza } from "./session-sender.ts";
+import type { StanzaOutcome } from "./stanza-router.ts";
 import { readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
 /** A failure that ends the connection with a specific close code. */
@@ -30,7 +30,7 @@ export interface ConnectionDeps {
   /** A session just opened (inside the socket's queue): send it its backlog. */
   readonly onOpen: (ws: WebSocket) => Promise<void>;
   /** A stanza arrived on an open session: returns the answers to send back. */
-  readonly onStanza: (ws: WebSocket, attachment: OpenAttachment, payload: Uint8Array) => Promise<XmlElement[]>;
+  readonly onStanza: (ws: WebSocket, attachment: OpenAttachment, payload: Uint8Array) => Promise<StanzaOutcome>;
 }
 
 /**
@@ -130,7 +130,10 @@ async function onTransport(ws: WebSocket, attachment: OpenAttachment, frame: Uin
     if (control.kind === "ping") await sendControl(ws, { kind: "pong", id: control.id });
     return;
   }
-  for (const reply of await deps.onStanza(ws, current, payload)) await sendStanza(ws, reply);
+  const outcome = await deps.onStanza(ws, current, payload);
+  for (const reply of outcome.replies) await sendStanza(ws, reply);
+  // After the answers, so the device learns why its session ends.
+  if (outcome.close) ws.close(outcome.close.code, outcome.close.reason);
 }
 
 function decodeTransportControl(payload: Uint8Array): Control {

@@ -4,8 +4,8 @@ import { ProviderRegistry } from "../gateway/providers/registry.ts";
 
 /** Leased tokens are only good for this long, so idle leases cannot hoard a provider's budget. */
 const LEASE_MS = 10_000;
-/** How long a provider's configured limit is trusted before it is read from the registry again. */
-const LIMIT_TTL_MS = 60_000;
+/** How long a provider's entry (limit and status) is trusted before it is read from the registry again. */
+const ENTRY_TTL_MS = 60_000;
 
 /**
  * A user object's share of its provider's message budget: leases a batch from the
@@ -14,7 +14,16 @@ const LIMIT_TTL_MS = 60_000;
 export class ProviderQuota {
   #tokens = 0;
   #expiresMs = 0;
-  #limit: { readonly perMinute: number; readonly readAtMs: number } | null = null;
+  #entry: { readonly perMinute: number; readonly active: boolean; readonly readAtMs: number } | null = null;
+
+  /**
+   * Whether the provider is still active, from an entry read at most once a minute: a
+   * suspension reaches sessions that are already open within a minute (and at once in an
+   * object that was evicted in between), without a KV read per stanza.
+   */
+  async active(env: Env, providerId: string, nowMs: number): Promise<boolean> {
+    return (await this.#read(env, providerId, nowMs)).active;
+  }
 
   async take(env: Env, providerId: string, nowMs: number): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
     if (nowMs >= this.#expiresMs) this.#tokens = 0;
@@ -22,7 +31,7 @@ export class ProviderQuota {
       this.#tokens--;
       return { ok: true };
     }
-    const perMinute = await this.#perMinute(env, providerId, nowMs);
+    const { perMinute } = await this.#read(env, providerId, nowMs);
     // About one second of the provider's rate per lease, at least one message, at most 100.
     const want = Math.max(1, Math.min(100, Math.floor(perMinute / 60)));
     const limiter = env.PROVIDER_LIMITS.get(env.PROVIDER_LIMITS.idFromName(providerId));
@@ -33,12 +42,17 @@ export class ProviderQuota {
     return { ok: true };
   }
 
-  /** Only read when a new lease is needed, and then at most once a minute: never a KV read per message. */
-  async #perMinute(env: Env, providerId: string, nowMs: number): Promise<number> {
-    if (!this.#limit || nowMs - this.#limit.readAtMs > LIMIT_TTL_MS) {
+  /** At most one registry read a minute: never a KV read per message. */
+  async #read(env: Env, providerId: string, nowMs: number): Promise<{ readonly perMinute: number; readonly active: boolean }> {
+    if (!this.#entry || nowMs - this.#entry.readAtMs > ENTRY_TTL_MS) {
       const provider = await new ProviderRegistry(env.PROVIDERS).get(providerId);
-      this.#limit = { perMinute: provider?.rateLimits.messagesPerMinute ?? DEFAULT_RATE_LIMITS.messagesPerMinute, readAtMs: nowMs };
+      this.#entry = {
+        perMinute: provider?.rateLimits.messagesPerMinute ?? DEFAULT_RATE_LIMITS.messagesPerMinute,
+        // A provider removed from the registry is treated like a suspended one.
+        active: provider?.status === "active",
+        readAtMs: nowMs,
+      };
     }
-    return this.#limit.perMinute;
+    return this.#entry;
   }
 }

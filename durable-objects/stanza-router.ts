@@ -1,6 +1,7 @@
 import type { Env } from "../gateway/env.ts";
 import { mediaMaxBytes } from "../gateway/media/content-address.ts";
 import { issueMediaToken, MEDIA_TOKEN_TTL_MS } from "../gateway/media/media-token.ts";
+import { CloseCode } from "../protocol/close-codes.ts";
 import { KeyFormatError } from "../protocol/signal/keys.ts";
 import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery } from "../protocol/stanzas/index.ts";
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
@@ -33,11 +34,23 @@ export interface RouterContext {
   readonly keysUploaded: (deviceId: string, identityChanged: boolean) => Promise<void>;
 }
 
+/** What to answer on the device's socket, and whether to end the session after answering. */
+export interface StanzaOutcome {
+  readonly replies: readonly XmlElement[];
+  readonly close?: { readonly code: number; readonly reason: string };
+}
+
 /**
  * Handles one stanza from a device and returns what to answer on its socket. Every stanza
  * but an ack gets exactly one answer: an ack, a nack with a reason code, or an iq result.
  */
-export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promise<XmlElement[]> {
+export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promise<StanzaOutcome> {
+  const replies = await answerStanza(ctx, bytes);
+  const revoked = replies.some((r) => r.name === "nack" && r.attrs.code === "forbidden");
+  return revoked ? { replies, close: { code: CloseCode.FORBIDDEN, reason: "the provider of this user is suspended" } } : { replies };
+}
+
+async function answerStanza(ctx: RouterContext, bytes: Uint8Array): Promise<XmlElement[]> {
   let el: XmlElement;
   try {
     el = parseXml(bytes, { maxBytes: MAX_STANZA_BYTES });
@@ -54,6 +67,10 @@ export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promis
     return [nack(el.name, id, err.code, err.message)];
   }
   try {
+    // A suspended provider's users keep no session: their next stanza is refused and ends it.
+    if (stanza.kind !== "ack" && !(await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs))) {
+      throw new StanzaError("forbidden", "the provider of this user is suspended");
+    }
     return await route(ctx, stanza);
   } catch (err) {
     if (err instanceof StanzaError) return [nack(el.name, id, err.code, err.message, { ...err.attrs })];

@@ -1,7 +1,10 @@
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { NackError } from "../../client/index.ts";
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
-import { newConnection, waitFor, type TestDevice } from "../helpers/gateway.ts";
+import { newConnection, newDevice, waitFor, type TestDevice } from "../helpers/gateway.ts";
+import { encsFor, goOnline, queued, userStub } from "../helpers/users.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
 
 async function closeOf(device: TestDevice): Promise<{ code: number; reason: string }> {
@@ -68,5 +71,24 @@ describe("handshake authorization with provider tokens", () => {
     await admin(`/providers/${p.id}/suspend`, { method: "POST" });
     const suspended = await closeOf(device);
     expect(suspended).toMatchObject({ code: CloseCode.HANDSHAKE_FAILED, reason: expect.stringMatching(/provider-suspended/) });
+  });
+
+  it("a suspended provider's open sessions end at their next stanza, refused with a reason", async () => {
+    const p = await TestProvider.create();
+    const sender = await goOnline(await p.enrollDevice("carol"));
+    const peer = await goOnline(await newDevice());
+    await sender.messenger.sendMessage(peer.device.networkId, encsFor([peer.device], "before"));
+    expect((await admin(`/providers/${p.id}/suspend`, { method: "POST" })).status).toBe(200);
+    // An object reads its provider's entry at most once a minute; a woken one reads it afresh.
+    await evictDurableObject(userStub(sender.device.networkId));
+    const closed = waitFor<{ code: number; reconnectInMs: number | null }>((done) => sender.conn.on("close", done));
+    const refused = await sender.messenger.sendMessage(peer.device.networkId, encsFor([peer.device], "after"), "after-suspension").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NackError);
+    expect((refused as NackError).code).toBe("forbidden");
+    expect(await closed).toMatchObject({ code: CloseCode.FORBIDDEN, reconnectInMs: null });
+    // The refused message was never stored for the peer, nor delivered.
+    expect((await queued(peer.device.networkId)).filter((row) => row.key === "after-suspension")).toEqual([]);
+    expect(peer.received.map((m) => m.id)).not.toContain("after-suspension");
+    peer.conn.close();
   });
 });
