@@ -1,3 +1,4 @@
+import { backoffDelay } from "./backoff.ts";
 import { bytesToBase32 } from "../protocol/bytes.ts";
 import {
   ackClassOf,
@@ -50,12 +51,22 @@ export interface MessengerEvents extends Record<string, unknown> {
   backlogDone: { readonly count: number };
   presence: { readonly from: string; readonly type: string };
   chatstate: { readonly from: string; readonly state: string };
+  /** A stanza was refused for a transient reason and will be resent (same ID) in `inMs`. */
+  retrying: { readonly class: string; readonly id: string; readonly code: NackCode; readonly inMs: number };
 }
+
+/** Resends after a transient refusal before the promise rejects; the gateway dedupes by ID. */
+export const DEFAULT_RETRIES = 3;
+/** `internal` refusals carry no retry time: back off from this, doubling, with full jitter. */
+const INTERNAL_RETRY = { baseMs: 200, maxMs: 5_000 };
+const MAX_RETRY_MS = 30_000;
 
 export type Handler<T> = (value: T) => void | Promise<void>;
 
 interface Pending {
   readonly stanza: string;
+  /** Resends after transient refusals so far (rate-limited, internal). */
+  retries: number;
   /** Called with the answering <ack> or <iq type="result">. */
   readonly resolve: (answer: XmlElement) => void;
   readonly reject: (err: Error) => void;
@@ -83,6 +94,7 @@ export function newStanzaId(): string {
 export class Messenger extends Emitter<MessengerEvents> {
   readonly #pending = new Map<string, Pending>();
   readonly #seen: SeenStore;
+  readonly #retries: number;
   #onMessage: Handler<IncomingMessage> = () => undefined;
   #onReceipt: Handler<IncomingReceipt> = () => undefined;
   #onNotification: Handler<IncomingNotification> = () => undefined;
@@ -90,10 +102,16 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   constructor(
     private readonly connection: ParleyConnection,
-    options: { seen?: SeenStore } = {},
+    /**
+     * `retries`: how often a stanza refused as `rate-limited` (after the gateway's
+     * `retry_ms`) or `internal` (with backoff) is resent before its promise rejects. 0 leaves
+     * every refusal to the application. Default 3.
+     */
+    options: { seen?: SeenStore; retries?: number } = {},
   ) {
     super();
     this.#seen = options.seen ?? new MemorySeenStore();
+    this.#retries = options.retries ?? DEFAULT_RETRIES;
     connection.on("stanza", (bytes) => {
       let stanza: { el: XmlElement; s: ServerStanza };
       try {
@@ -187,9 +205,28 @@ export class Messenger extends Emitter<MessengerEvents> {
   #request(cls: string, id: string, stanza: XmlElement): Promise<XmlElement> {
     const text = serializeXml(stanza);
     return new Promise((resolve, reject) => {
-      this.#pending.set(`${cls}:${id}`, { stanza: text, resolve, reject });
+      this.#pending.set(`${cls}:${id}`, { stanza: text, retries: 0, resolve, reject });
       if (this.connection.state === "open") void this.connection.send(text).catch(() => undefined);
     });
+  }
+
+  /** Schedules a resend of a stanza refused for a transient reason; false when it should reject now. */
+  #retryLater(s: Extract<ServerStanza, { kind: "nack" }>): boolean {
+    if (s.code !== "rate-limited" && s.code !== "internal") return false;
+    const key = `${s.class}:${s.id ?? ""}`;
+    const pending = this.#pending.get(key);
+    if (!pending || pending.retries >= this.#retries) return false;
+    const inMs =
+      s.code === "rate-limited"
+        ? Math.min(MAX_RETRY_MS, Math.max(1, Number(s.attrs.retry_ms) || 1000))
+        : Math.max(1, backoffDelay(pending.retries, INTERNAL_RETRY));
+    pending.retries++;
+    this.emit("retrying", { class: s.class, id: s.id ?? "", code: s.code, inMs });
+    setTimeout(() => {
+      // Answered meanwhile, or offline: the outbox resends it on the next open anyway.
+      if (this.#pending.get(key) === pending && this.connection.state === "open") void this.connection.send(pending.stanza).catch(() => undefined);
+    }, inMs);
+    return true;
   }
 
   #settle(key: string, outcome: { ok: true; answer: XmlElement } | { ok: false; error: Error }): void {
@@ -205,6 +242,7 @@ export class Messenger extends Emitter<MessengerEvents> {
       case "ack":
         return this.#settle(`${s.class}:${s.id}`, { ok: true, answer: el });
       case "nack":
+        if (this.#retryLater(s)) return;
         return this.#settle(`${s.class}:${s.id ?? ""}`, { ok: false, error: new NackError(s.code, s.text, s.attrs) });
       case "iq": {
         if (s.type === "result") {

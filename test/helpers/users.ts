@@ -13,9 +13,9 @@ export interface Online {
   readonly backlog: Promise<number>;
 }
 
-export async function goOnline(device: TestDevice, options: { seen?: SeenStore; reconnect?: boolean } = {}): Promise<Online> {
+export async function goOnline(device: TestDevice, options: { seen?: SeenStore; reconnect?: boolean; retries?: number } = {}): Promise<Online> {
   const conn = await newConnection(device, options.reconnect ? { reconnect: { baseMs: 5, maxMs: 20 } } : {});
-  const messenger = new Messenger(conn, { seen: options.seen });
+  const messenger = new Messenger(conn, { seen: options.seen, retries: options.retries });
   const received: IncomingMessage[] = [];
   messenger.onMessage((m) => {
     received.push(m);

@@ -3,7 +3,7 @@ import { NackError } from "../../client/index.ts";
 import { element } from "../../protocol/xml/index.ts";
 import { newDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
-import { encsFor, goOnline, queued } from "../helpers/users.ts";
+import { encsFor, eventually, goOnline, queued } from "../helpers/users.ts";
 
 describe("consent", () => {
   it("a recipient's block list refuses a sender with a nack, and unblocking lets them through", async () => {
@@ -37,7 +37,7 @@ describe("consent", () => {
 
 describe("rate limits", () => {
   it("refuses stanzas beyond the per-user budget with rate-limited and a retry time", async () => {
-    const [alice, bob] = [await goOnline(await newDevice()), await goOnline(await newDevice())];
+    const [alice, bob] = [await goOnline(await newDevice(), { retries: 0 }), await goOnline(await newDevice())];
     const results = await Promise.allSettled(Array.from({ length: 101 }, () => alice.messenger.sendChatState(bob.device.networkId, "composing")));
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(refused.length).toBeGreaterThanOrEqual(1);
@@ -48,10 +48,26 @@ describe("rate limits", () => {
     bob.conn.close();
   });
 
+  it("the SDK resends what the budget refused, after the gateway's retry_ms and with the same ID, until accepted", async () => {
+    const [alice, bob] = [await goOnline(await newDevice()), await goOnline(await newDevice())];
+    const retried: { id: string; code: string; inMs: number }[] = [];
+    alice.messenger.on("retrying", (r) => retried.push(r));
+    // USER_STANZAS_PER_MINUTE is 100 in the tests: two over the budget wait for refills.
+    const sent = await Promise.all(Array.from({ length: 102 }, (_, i) => alice.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], `m${i}`))));
+    expect(retried.length).toBeGreaterThanOrEqual(2);
+    expect(retried.every((r) => r.code === "rate-limited" && r.inMs > 0)).toBe(true);
+    // Every message stored exactly once, the resent ones under their original IDs.
+    await eventually(async () => bob.received.length >= 102);
+    expect(new Set(bob.received.map((m) => m.id))).toEqual(new Set(sent.map((s) => s.id)));
+    expect(bob.received).toHaveLength(102);
+    alice.conn.close();
+    bob.conn.close();
+  });
+
   it("enforces a provider's message budget across its users", async () => {
     const acme = await TestProvider.create();
     await admin(`/providers/${acme.id}`, { method: "PATCH", body: JSON.stringify({ rateLimits: { messagesPerMinute: 3 } }) });
-    const [u1, u2] = [await goOnline(await acme.enrollDevice("u1")), await goOnline(await acme.enrollDevice("u2"))];
+    const [u1, u2] = [await goOnline(await acme.enrollDevice("u1"), { retries: 0 }), await goOnline(await acme.enrollDevice("u2"), { retries: 0 })];
     const bob = await newDevice();
     await u1.messenger.sendMessage(bob.networkId, encsFor([bob], "1"));
     await u2.messenger.sendMessage(bob.networkId, encsFor([bob], "2"));
@@ -65,7 +81,7 @@ describe("rate limits", () => {
 
 describe("directory lookup", () => {
   it("finds only users who allow discovery, and is rate limited", async () => {
-    const alice = await goOnline(await newDevice());
+    const alice = await goOnline(await newDevice(), { retries: 0 });
     const bob = await goOnline(await newDevice());
     const hidden = await newDevice();
     expect(await alice.messenger.lookup("dev", bob.device.sub)).toBeNull();
