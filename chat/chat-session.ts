@@ -60,7 +60,6 @@ export class ChatSession extends Emitter<ChatEvents> {
     private readonly connection: ParleyConnection,
     private readonly secure: SecureMessenger,
     private readonly media: MediaClient,
-    private readonly fresh: boolean,
   ) {
     super();
     this.#names.set(networkId, name);
@@ -75,7 +74,6 @@ export class ChatSession extends Emitter<ChatEvents> {
     const path = profilePath(options.stateDir, options.name);
     let profile = await loadProfile(path);
     if (profile && profile.gatewayUrl !== gatewayUrl) throw new Error(`${path} belongs to ${profile.gatewayUrl}; delete it or use that gateway`);
-    const fresh = !profile;
     if (!profile) {
       const key = await webcryptoX25519.generateKeyPair();
       const enrolled = await enroll(gatewayUrl, await devToken(gatewayUrl, options.name, key.publicKey));
@@ -90,6 +88,7 @@ export class ChatSession extends Emitter<ChatEvents> {
         rootKey: enrolled.gateway.rootKey,
         serverStaticKey: enrolled.gateway.staticKey,
         signal: store.exportState(),
+        keysPublished: false,
       };
       await saveProfile(path, profile);
     }
@@ -107,7 +106,7 @@ export class ChatSession extends Emitter<ChatEvents> {
     const store = e2ee.MemorySignalStore.importState(profile.signal);
     const secure = new SecureMessenger(messenger, store, { networkId: profile.networkId, deviceId: profile.deviceId });
     const media = new MediaClient({ gatewayUrl, session: messenger });
-    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media, fresh);
+    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media);
     session.#wire(messenger);
     return session;
   }
@@ -115,7 +114,10 @@ export class ChatSession extends Emitter<ChatEvents> {
   /** Connects (the backlog follows), publishes keys on first use and becomes discoverable by name. */
   async connect(): Promise<void> {
     await this.connection.connect();
-    if (this.fresh) await this.secure.publishKeys();
+    if (!this.profile.keysPublished) {
+      await this.secure.publishKeys();
+      this.profile.keysPublished = true;
+    }
     await this.secure.messenger.setPrivacy({ discoverable: true });
     await this.#save();
   }

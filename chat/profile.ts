@@ -14,6 +14,8 @@ export interface Profile {
   readonly rootKey: Uint8Array;
   serverStaticKey: Uint8Array | null;
   signal: unknown;
+  /** Set once the Signal keys are on the gateway: a crash before that publishes on the next start. */
+  keysPublished: boolean;
 }
 
 interface StoredProfile {
@@ -26,6 +28,7 @@ interface StoredProfile {
   readonly rootKey: string;
   readonly serverStaticKey: string | null;
   readonly signal: unknown;
+  readonly keysPublished: boolean;
 }
 
 export function profilePath(stateDir: string, name: string): string {
@@ -50,6 +53,7 @@ export async function loadProfile(path: string): Promise<Profile | null> {
     rootKey: base64UrlToBytes(p.rootKey),
     serverStaticKey: p.serverStaticKey ? base64UrlToBytes(p.serverStaticKey) : null,
     signal: p.signal,
+    keysPublished: p.keysPublished === true,
   };
 }
 
@@ -65,6 +69,7 @@ export async function saveProfile(path: string, p: Profile): Promise<void> {
     rootKey: bytesToBase64Url(p.rootKey),
     serverStaticKey: p.serverStaticKey ? bytesToBase64Url(p.serverStaticKey) : null,
     signal: p.signal,
+    keysPublished: p.keysPublished,
   };
   await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.tmp`, JSON.stringify(stored), { mode: 0o600 });
