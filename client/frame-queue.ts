@@ -37,11 +37,12 @@ export class FrameQueue {
     if (this.#items.length > 0) data = this.#items.shift();
     else if (this.#closed) throw this.#closed;
     else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       data = await new Promise<unknown>((resolve, reject) => {
         const waiter = { resolve, reject };
         this.#waiters.push(waiter);
         if (timeoutMs !== undefined) {
-          setTimeout(() => {
+          timer = setTimeout(() => {
             const i = this.#waiters.indexOf(waiter);
             if (i >= 0) {
               this.#waiters.splice(i, 1);
@@ -49,6 +50,9 @@ export class FrameQueue {
             }
           }, timeoutMs);
         }
+      }).finally(() => {
+        // A pending timer would keep a Node process alive for its full length.
+        if (timer !== undefined) clearTimeout(timer);
       });
     }
     const bytes = await messageBytes(data);
