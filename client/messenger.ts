@@ -124,7 +124,13 @@ export class Messenger extends Emitter<MessengerEvents> {
       const { el, s } = stanza;
       if (s.kind === "message" || s.kind === "receipt" || s.kind === "notification") {
         // Deliveries reach handlers one at a time, in arrival order...
-        this.#chain = this.#chain.then(() => this.#deliver(s)).catch((err) => console.warn("stanza handling failed", err));
+        this.#chain = this.#chain
+          .then(() => this.#deliver(s))
+          // An ack that could not go out because the connection closed is not a failure: the
+          // gateway redelivers, and the seen store keeps the handler from running twice.
+          .catch((err) => {
+            if (this.connection.state === "open") console.warn("stanza handling failed", err);
+          });
       } else {
         // ...while answers settle at once: a handler awaiting an iq or an ack must not wait behind itself.
         this.#answer(el, s);
