@@ -29,6 +29,7 @@ export default defineConfig({
                 USER_STANZAS_PER_MINUTE: "100",
                 LOOKUPS_PER_MINUTE: "10",
                 MEDIA_MAX_BYTES: String(6 * 1024 * 1024),
+                MEDIA_FETCHES_PER_MINUTE: "20",
               },
               // The Internet, as far as the gateway can tell: every https request leaving
               // workerd reaches a virtual host of the provider server (media hosts, and the

@@ -49,6 +49,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #push: PushQueue;
   readonly #senderLimit: TokenBucket;
   readonly #lookupLimit: TokenBucket;
+  readonly #mediaFetchLimit: TokenBucket;
   readonly #providerQuota = new ProviderQuota();
   readonly #prekeys: PrekeyStore;
 
@@ -61,6 +62,7 @@ export class UserObject extends DurableObject<Env> {
     this.#prekeys = new PrekeyStore(ctx.storage);
     this.#senderLimit = new TokenBucket(setting(env.USER_STANZAS_PER_MINUTE, 600));
     this.#lookupLimit = new TokenBucket(setting(env.LOOKUPS_PER_MINUTE, 30));
+    this.#mediaFetchLimit = new TokenBucket(setting(env.MEDIA_FETCHES_PER_MINUTE, 60));
   }
 
   /**
@@ -106,6 +108,15 @@ export class UserObject extends DurableObject<Env> {
     }
     if (low.length > 0) await this.#fanOut(false, now);
     return { ok: true, bundles };
+  }
+
+  /**
+   * Media proxy RPC, on the requester's object: one of this user's budget of fetches from
+   * provider hosts (cache hits are free), so nobody can turn the proxy into a request pump.
+   */
+  async takeMediaFetch(): Promise<{ readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number }> {
+    const now = Date.now();
+    return this.#mediaFetchLimit.take(1, now) === 1 ? { ok: true } : { ok: false, retryAfterMs: this.#mediaFetchLimit.retryAfterMs(now) };
   }
 
   /** Media proxy RPC: the user's provider, whose media hosts alone may serve what this user sends. */

@@ -36,6 +36,8 @@ export interface Env {
   readonly USER_STANZAS_PER_MINUTE?: string;
   /** Per-user budget of directory lookups (default 30 a minute). */
   readonly LOOKUPS_PER_MINUTE?: string;
+  /** Per-user budget of media proxy fetches from provider hosts; cache hits are free (default 60 a minute). */
+  readonly MEDIA_FETCHES_PER_MINUTE?: string;
   /** Largest encrypted media file accepted for upload or proxied from a provider (default 64 MiB). */
   readonly MEDIA_MAX_BYTES?: string;
   /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */

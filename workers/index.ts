@@ -11,7 +11,7 @@ import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
 import { publishedKeys } from "./keys.ts";
 import { mediaRouter } from "./media/media-router.ts";
-import { HttpError } from "./http.ts";
+import { fail, HttpError } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
 export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
@@ -22,7 +22,7 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   finally: [withCors],
   catch: (err) => {
     if (err instanceof ConfigurationError) return error(503, { error: "misconfigured", message: err.message });
-    if (err instanceof HttpError) return error(err.status, { error: err.code, message: err.message });
+    if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
     console.error(err);
     return error(500, { error: "internal" });
   },

@@ -170,4 +170,21 @@ describe("provider-hosted media through the gateway proxy", () => {
     expect((await hostHits(host)).filter((h) => h.method === "GET")).toEqual([]);
     close(sender, recipient);
   });
+
+  it("limits each user's fetches from provider hosts, while cached files stay free", async () => {
+    const { host, sender, recipient, uploader, senderMedia, recipientMedia } = await setup();
+    const media = await senderMedia.upload(testFile(2000, 10), { kind: "image", mimeType: "image/png" }, uploader);
+    expect(await recipientMedia.download(media, sender.device.networkId)).toEqual(testFile(2000, 10));
+    const token = (await recipientMedia.token()).value;
+    const miss = () => mediaRequest(`${"e".repeat(64)}?${new URLSearchParams({ src: `https://${host}/status/404`, sender: sender.device.networkId })}`, token);
+    // MEDIA_FETCHES_PER_MINUTE is 20 in the tests; one went to the download above.
+    for (let i = 0; i < 19; i++) expect((await miss()).status).toBe(502);
+    const limited = await miss();
+    expect([limited.status, (await limited.json<{ error: string }>()).error]).toEqual([429, "rate-limited"]);
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await hostHits(host)).filter((h) => h.path === "/status/404")).toHaveLength(19);
+    // Served from the cache: no fetch, no budget.
+    expect(await recipientMedia.download(media, sender.device.networkId)).toEqual(testFile(2000, 10));
+    close(sender, recipient);
+  });
 });

@@ -15,7 +15,7 @@ import { serveObject } from "./serve-object.ts";
  * verified against the hash and cached. HEAD never fetches.
  */
 export async function downloadMedia(req: IRequest, env: Env): Promise<Response> {
-  await mediaGrant(req, env);
+  const grant = await mediaGrant(req, env);
   const sha256Hex = hashParam(req.params.sha256);
   const cached = await env.MEDIA.head(objectKey(sha256Hex));
   if (cached) return serveObject(env, req, sha256Hex, cached, "hit");
@@ -26,6 +26,11 @@ export async function downloadMedia(req: IRequest, env: Env): Promise<Response> 
     throw new HttpError(404, "not-found", "no media with this hash at the gateway; to fetch provider-hosted media pass src= and sender=");
   }
   if (!sender || !isNetworkId(sender)) throw new HttpError(400, "invalid-sender", "sender= must be the network ID of the user who sent the media");
+  const budget = await env.USERS.get(env.USERS.idFromName(grant.networkId)).takeMediaFetch();
+  if (!budget.ok) {
+    const seconds = Math.max(1, Math.ceil(budget.retryAfterMs / 1000));
+    throw new HttpError(429, "rate-limited", `too many media fetches from provider hosts; retry in ${seconds} s`, { "Retry-After": String(seconds) });
+  }
   const providerId = await env.USERS.get(env.USERS.idFromName(sender)).providerOf();
   if (!providerId) throw new HttpError(404, "unknown-sender", "no user with this network ID");
   const provider = await new ProviderRegistry(env.PROVIDERS).get(providerId);
