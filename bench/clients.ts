@@ -3,8 +3,8 @@
 // Imports the SDK modules directly (not client/index.ts) so the bench depends on nothing
 // but the transport and messenger it measures.
 import { ParleyConnection } from "../client/connection.ts";
+import { devProviderToken } from "../client/dev-provider.ts";
 import { enroll } from "../client/enroll.ts";
-import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../protocol/noise/index.ts";
 import { RelayFrame } from "./echo-protocol.ts";
@@ -19,21 +19,15 @@ export interface BenchDevice {
   readonly serverStaticKey: Uint8Array;
 }
 
-/** A single-use provider token from the dev provider (POST /dev/provider/token). */
-export async function mintToken(url: string, sub: string, deviceKey: Uint8Array): Promise<string> {
-  const res = await fetch(`${url}/dev/provider/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sub, deviceKey: bytesToBase64Url(deviceKey) }),
-  });
-  if (!res.ok) throw new Error(`dev token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
+/** A single-use provider token from the dev provider. */
+export function mintToken(base: string, sub: string, deviceKey: Uint8Array): Promise<string> {
+  return devProviderToken(base, { sub, deviceKey });
 }
 
 /** Enrolls one device of a fresh user, the way an integrating client does. */
 export async function enrollDevice(url: string, sub: string): Promise<BenchDevice> {
   const staticKey = await webcryptoX25519.generateKeyPair();
-  const e = await enroll(url, await mintToken(url, sub, staticKey.publicKey));
+  const e = await enroll(url, await devProviderToken(url, { sub, deviceKey: staticKey.publicKey }));
   return { sub, networkId: e.networkId, deviceId: e.deviceId, staticKey, rootKey: e.gateway.rootKey, serverStaticKey: e.gateway.staticKey };
 }
 
@@ -56,7 +50,7 @@ export async function pool<T>(concurrency: number, count: number, task: (i: numb
  * signature in the dev provider), not the gateway's, so it must not count as handshake cost.
  */
 export async function mintTokens(url: string, device: BenchDevice, count: number): Promise<string[]> {
-  return pool(4, count, () => mintToken(url, device.sub, device.staticKey.publicKey));
+  return pool(4, count, () => devProviderToken(url, { sub: device.sub, deviceKey: device.staticKey.publicKey }));
 }
 
 /** A connection for `device` that takes its token from `tokens`; IK when `ik`, else XX. No keepalive, no reconnect. */

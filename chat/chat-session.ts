@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
+  devProviderToken,
   e2ee,
   enroll,
   MediaClient,
@@ -13,7 +14,6 @@ import {
   type MediaContent,
 } from "../client/index.ts";
 import { Emitter } from "../client/events.ts";
-import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
 import { loadProfile, profilePath, saveProfile, type Profile } from "./profile.ts";
@@ -33,17 +33,6 @@ export interface ChatOptions {
   readonly gatewayUrl: string;
   /** Where profiles and received files go (default .parley/chat). */
   readonly stateDir: string;
-}
-
-async function devToken(gatewayUrl: string, name: string, deviceKey: Uint8Array): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/dev/provider/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sub: name, identifier: name, deviceKey: bytesToBase64Url(deviceKey) }),
-  });
-  if (res.status === 404) throw new Error(`${gatewayUrl} has no development provider: start it with \`npm start\``);
-  if (!res.ok) throw new Error(`development provider: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
 }
 
 export class ChatSession extends Emitter<ChatEvents> {
@@ -76,7 +65,7 @@ export class ChatSession extends Emitter<ChatEvents> {
     if (profile && profile.gatewayUrl !== gatewayUrl) throw new Error(`${path} belongs to ${profile.gatewayUrl}; delete it or use that gateway`);
     if (!profile) {
       const key = await webcryptoX25519.generateKeyPair();
-      const enrolled = await enroll(gatewayUrl, await devToken(gatewayUrl, options.name, key.publicKey));
+      const enrolled = await enroll(gatewayUrl, await devProviderToken(gatewayUrl, { sub: options.name, identifier: options.name, deviceKey: key.publicKey }));
       const store = new e2ee.MemorySignalStore(e2ee.generateIdentityKeyPair(), e2ee.generateRegistrationId());
       profile = {
         name: options.name,
@@ -100,7 +89,7 @@ export class ChatSession extends Emitter<ChatEvents> {
       staticKey,
       rootKey: profile.rootKey,
       serverStaticKey: profile.serverStaticKey,
-      providerToken: () => devToken(gatewayUrl, options.name, staticKey.publicKey),
+      providerToken: () => devProviderToken(gatewayUrl, { sub: options.name, identifier: options.name, deviceKey: staticKey.publicKey }),
     });
     const messenger = new Messenger(connection);
     const store = e2ee.MemorySignalStore.importState(profile.signal);

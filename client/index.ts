@@ -1,5 +1,6 @@
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 export { ParleyConnection, SDK_VERSION, type ConnectionEvents, type ConnectionOptions, type ConnectionState } from "./connection.ts";
+export { devProviderToken } from "./dev-provider.ts";
 export { enroll, EnrollmentError, type Enrollment } from "./enroll.ts";
 export { globalWebSocketFactory, type SocketFactory, type SocketLike } from "./socket.ts";
 export { CloseCode } from "../protocol/close-codes.ts";

@@ -45,18 +45,12 @@ export interface StanzaOutcome {
  * but an ack gets exactly one answer: an ack, a nack with a reason code, or an iq result.
  */
 export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promise<StanzaOutcome> {
-  const replies = await answerStanza(ctx, bytes);
-  const revoked = replies.some((r) => r.name === "nack" && r.attrs.code === "forbidden");
-  return revoked ? { replies, close: { code: CloseCode.FORBIDDEN, reason: "the provider of this user is suspended" } } : { replies };
-}
-
-async function answerStanza(ctx: RouterContext, bytes: Uint8Array): Promise<XmlElement[]> {
   let el: XmlElement;
   try {
     el = parseXml(bytes, { maxBytes: MAX_STANZA_BYTES });
   } catch (err) {
     if (!(err instanceof XmlError)) throw err;
-    return [nack("stanza", undefined, err.code === "too-large" ? "too-large" : "malformed", err.message)];
+    return { replies: [nack("stanza", undefined, err.code === "too-large" ? "too-large" : "malformed", err.message)] };
   }
   const id = STANZA_ID.test(el.attrs.id ?? "") ? el.attrs.id : undefined;
   let stanza: ClientStanza;
@@ -64,19 +58,20 @@ async function answerStanza(ctx: RouterContext, bytes: Uint8Array): Promise<XmlE
     stanza = readClientStanza(el);
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
-    return [nack(el.name, id, err.code, err.message)];
+    return { replies: [nack(el.name, id, err.code, err.message)] };
   }
   try {
     // A suspended provider's users keep no session: their next stanza is refused and ends it.
     if (stanza.kind !== "ack" && !(await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs))) {
-      throw new StanzaError("forbidden", "the provider of this user is suspended");
+      const reason = "the provider of this user is suspended";
+      return { replies: [nack(el.name, id, "forbidden", reason)], close: { code: CloseCode.FORBIDDEN, reason } };
     }
-    return await route(ctx, stanza);
+    return { replies: await route(ctx, stanza) };
   } catch (err) {
-    if (err instanceof StanzaError) return [nack(el.name, id, err.code, err.message, { ...err.attrs })];
-    if (err instanceof KeyFormatError) return [nack(el.name, id, "malformed", err.message)];
+    if (err instanceof StanzaError) return { replies: [nack(el.name, id, err.code, err.message, { ...err.attrs })] };
+    if (err instanceof KeyFormatError) return { replies: [nack(el.name, id, "malformed", err.message)] };
     console.error("stanza routing failed", err);
-    return [nack(el.name, id, "internal", "the gateway could not process this stanza; retrying is safe")];
+    return { replies: [nack(el.name, id, "internal", "the gateway could not process this stanza; retrying is safe")] };
   }
 }
 

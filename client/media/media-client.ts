@@ -1,5 +1,5 @@
 import { bytesToHex } from "../../protocol/bytes.ts";
-import type { MediaContent, MediaKind } from "../../protocol/content.ts";
+import type { MediaContent } from "../../protocol/content.ts";
 import { element, type XmlElement } from "../../protocol/xml/index.ts";
 import { decryptChunks, decryptMedia, encryptMedia, MediaIntegrityError, sealedSpan } from "./media-cipher.ts";
 
@@ -22,16 +22,8 @@ export class MediaError extends Error {
  */
 export type ProviderUploader = (ciphertext: Uint8Array, encryptedSha256Hex: string) => Promise<string>;
 
-export interface MediaDescription {
-  readonly kind: MediaKind;
-  readonly mimeType: string;
-  readonly fileName?: string;
-  readonly caption?: string;
-  readonly width?: number;
-  readonly height?: number;
-  readonly durationMs?: number;
-  readonly thumbnail?: Uint8Array;
-}
+/** What the application says about a file; the rest of `MediaContent` comes from encrypting it. */
+export type MediaDescription = Omit<MediaContent, "url" | "mediaKey" | "fileSha256" | "encryptedSha256" | "size">;
 
 export interface MediaClientOptions {
   /** The gateway's HTTP base URL, as given to ParleyConnection. */

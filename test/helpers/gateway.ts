@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
-import { ParleyConnection, type ConnectionOptions } from "../../client/index.ts";
+import { devProviderToken, ParleyConnection, type ConnectionOptions } from "../../client/index.ts";
 import { messageBytes, type SocketLike } from "../../client/socket.ts";
-import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
+import { base64UrlToBytes } from "../../protocol/bytes.ts";
 import { webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../../protocol/noise/index.ts";
 
@@ -44,14 +44,8 @@ export function randomSub(): string {
 }
 
 /** A token from the built-in development provider, bound to `deviceKey`. */
-export async function devToken(sub: string, deviceKey: Uint8Array): Promise<string> {
-  const res = await SELF.fetch(`${GATEWAY_URL}/dev/provider/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sub, deviceKey: bytesToBase64Url(deviceKey) }),
-  });
-  if (!res.ok) throw new Error(`dev token: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json<{ token: string }>()).token;
+export function devToken(sub: string, deviceKey: Uint8Array): Promise<string> {
+  return devProviderToken(GATEWAY_URL, { sub, deviceKey }, (input, init) => SELF.fetch(input, init));
 }
 
 export interface EnrollResponse {

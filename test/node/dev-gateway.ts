@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { enroll } from "../../client/index.ts";
-import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
+import { devProviderToken, enroll } from "../../client/index.ts";
+import { base64UrlToBytes } from "../../protocol/bytes.ts";
 import { nobleX25519 } from "../../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../../protocol/noise/index.ts";
 
@@ -69,17 +69,6 @@ export async function startDevGateway(): Promise<DevGateway> {
   throw new Error(`wrangler dev did not start:\n${output}`);
 }
 
-/** A token from the gateway's built-in development provider, over real HTTP. */
-export async function devToken(base: string, sub: string, deviceKey: Uint8Array): Promise<string> {
-  const res = await fetch(`${base}/dev/provider/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sub, deviceKey: bytesToBase64Url(deviceKey) }),
-  });
-  if (!res.ok) throw new Error(`dev token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
 export interface NodeDevice {
   readonly networkId: string;
   readonly deviceId: string;
@@ -91,6 +80,6 @@ export interface NodeDevice {
 export async function enrollDevice(gateway: DevGateway): Promise<NodeDevice> {
   const sub = `node-${randomBytes(4).toString("hex")}`;
   const staticKey = await nobleX25519.generateKeyPair();
-  const enrolled = await enroll(gateway.base, await devToken(gateway.base, sub, staticKey.publicKey));
-  return { networkId: enrolled.networkId, deviceId: enrolled.deviceId, staticKey, providerToken: () => devToken(gateway.base, sub, staticKey.publicKey) };
+  const enrolled = await enroll(gateway.base, await devProviderToken(gateway.base, { sub, deviceKey: staticKey.publicKey }));
+  return { networkId: enrolled.networkId, deviceId: enrolled.deviceId, staticKey, providerToken: () => devProviderToken(gateway.base, { sub, deviceKey: staticKey.publicKey }) };
 }

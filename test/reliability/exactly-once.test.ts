@@ -5,6 +5,7 @@ import { newConnection, newDevice } from "../helpers/gateway.ts";
 import { encsFor, eventually, goOnline, queued } from "../helpers/users.ts";
 import { Fleet, RECONNECTABLE_CODES, sleep, type FleetDevice } from "./chaos.ts";
 import { runSeed, SeededRandom } from "./seeded-random.ts";
+import { recordGatewayErrors } from "./gateway-errors.ts";
 
 /** Devices per user: 8 users, 3 of them with two devices. */
 const DEVICES_PER_USER = [2, 1, 1, 2, 1, 1, 2, 1];
@@ -125,16 +126,11 @@ describe("reliability: exactly-once delivery under chaos", () => {
   /** What the gateway logged as errors: clients coming and going is no gateway failure. */
   let gatewayErrors: string[] = [];
   beforeEach(() => {
-    gatewayErrors = [];
+    gatewayErrors = recordGatewayErrors();
     const warn = console.warn.bind(console);
     vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
       if (args[0] === "stanza handling failed") sdkWarnings.count++;
       else warn(...args);
-    });
-    const error = console.error.bind(console);
-    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
-      gatewayErrors.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(" "));
-      error(...args);
     });
   });
   afterEach(() => {

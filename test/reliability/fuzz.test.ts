@@ -16,6 +16,7 @@ import { queued } from "../helpers/users.ts";
 import { mutateBytes, mutateJwt, mutateStanza, sameJwt, type JwtTarget, type Resign, type StanzaContext } from "./mutate.ts";
 import { runSeed, SeededRandom } from "./seeded-random.ts";
 import { CLEAN_INPUT_CLOSES, Probe, type WireEvent } from "./wire.ts";
+import { recordGatewayErrors } from "./gateway-errors.ts";
 
 /** Cases per part; together they keep this file around 20 s on a 2-core machine. */
 const CASES = { freshFrames: 300, sessionFrames: 150, hellos: 200, stanzas: 1200, enrollTokens: 600, handshakeTokens: 150 };
@@ -75,12 +76,7 @@ describe("fuzz: hostile input gets clean errors only, and the user's object keep
   });
 
   beforeEach(() => {
-    gatewayErrors = [];
-    const error = console.error.bind(console);
-    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
-      gatewayErrors.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(" "));
-      error(...args);
-    });
+    gatewayErrors = recordGatewayErrors();
   });
 
   afterEach(() => {
