@@ -72,7 +72,8 @@ export class Inbox {
   store(item: NewItem, nowMs: number): { duplicate: boolean } {
     return this.storage.transactionSync(() => {
       const sql = this.storage.sql;
-      // Pruning is housekeeping: once a minute is plenty (a retry older than the TTL is refused anyway).
+      // Housekeeping once a minute, not per message: a row outliving its TTL by up to a minute only
+      // extends duplicate suppression for its ID.
       if (nowMs - this.#prunedAtMs > 60_000) {
         sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
         this.#prunedAtMs = nowMs;
