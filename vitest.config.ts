@@ -7,7 +7,6 @@ import { routeOutbound } from "./test/support/outbound.ts";
 const b64url = (n: number) => randomBytes(n).toString("base64url");
 
 export default defineConfig({
-  server: { fs: { allow: [".", "../shared"] } },
   test: {
     projects: [
       {
@@ -38,8 +37,7 @@ export default defineConfig({
             },
           })),
         ],
-        server: { fs: { allow: [".", "../shared"] } },
-        test: {
+              test: {
           name: "workerd",
           include: ["test/**/*.test.ts"],
           exclude: ["test/node/**"],
