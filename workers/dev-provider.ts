@@ -26,25 +26,31 @@ function devJwk(env: Env): { publicJwk: JWK; privateJwk: JWK } {
   return { publicJwk, privateJwk: { ...publicJwk, d: bytesToBase64Url(seed) } };
 }
 
+/**
+ * Where the registry says the dev provider's keys live. Nothing fetches it: the keys derive
+ * from DEV_PROVIDER_KEY and are seeded directly (here and by the cron), so no request can
+ * steer the gateway's own fetches (a Host-derived address would let anyone pick the target).
+ */
+export const DEV_JWKS_URI = `${DEV_ISSUER}/jwks.json`;
+
 /** Registers the dev provider (idempotent) and seeds its keys, so no JWKS fetch is needed. */
-async function ensureRegistered(env: Env, origin: string, publicJwk: JWK): Promise<void> {
+export async function ensureDevProvider(env: Env, now = Date.now()): Promise<void> {
+  const { publicJwk } = devJwk(env);
   const registry = new ProviderRegistry(env.PROVIDERS);
   const store = new JwksStore(env.PROVIDERS);
-  const now = Date.now();
   const existing = await registry.get(DEV_PROVIDER_ID);
-  const jwksUri = `${origin}/dev/provider/jwks.json`;
   if (!existing) {
     const provider = newProvider(
       // Generous budgets: a local tool, and test suites enroll many devices through it.
-      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri, rateLimits: { enrollmentsPerMinute: 100_000 } },
+      { id: DEV_PROVIDER_ID, name: "Parley development provider", issuer: DEV_ISSUER, jwksUri: DEV_JWKS_URI, rateLimits: { enrollmentsPerMinute: 100_000 } },
       { audience: env.GATEWAY_AUDIENCE },
-      { allowHttp: true },
+      { allowHttp: false },
       now,
     );
     await registry.put(provider, null);
-  } else if (existing.jwksUri !== jwksUri) {
-    // The gateway moved (another port or host): keep the entry pointing at where it runs now.
-    await registry.put({ ...existing, jwksUri, updatedAtMs: now }, existing);
+  } else if (existing.jwksUri !== DEV_JWKS_URI) {
+    // Written by an older gateway, which took the address from the request.
+    await registry.put({ ...existing, jwksUri: DEV_JWKS_URI, updatedAtMs: now }, existing);
   }
   const state = await store.get(DEV_PROVIDER_ID);
   const current = state.keys?.some((k) => k.x === publicJwk.x) && state.fetchedAtMs !== null && now - state.fetchedAtMs < 3600_000;
@@ -75,8 +81,8 @@ devProviderRouter
     }
     if (deviceKey.length !== 32) throw new HttpError(400, "invalid-field", "deviceKey: must be a base64url X25519 public key");
     const identifier = typeof body?.identifier === "string" ? body.identifier : sub;
-    const { publicJwk, privateJwk } = devJwk(env);
-    await ensureRegistered(env, new URL(req.url).origin, publicJwk);
+    const { privateJwk } = devJwk(env);
+    await ensureDevProvider(env);
     const token = await new SignJWT({ preferred_username: identifier, cnf: { jwk: { kty: "OKP", crv: "X25519", x: bytesToBase64Url(deviceKey) } } })
       .setProtectedHeader({ alg: "EdDSA", kid: KID, typ: "JWT" })
       .setIssuer(DEV_ISSUER)

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -8,6 +7,7 @@ import { devProviderToken, enroll } from "../../client/index.ts";
 import { base64UrlToBytes } from "../../protocol/bytes.ts";
 import { nobleX25519 } from "../../protocol/noise/dh25519.ts";
 import type { KeyPair } from "../../protocol/noise/index.ts";
+import { startLocalGateway } from "../../scripts/local-gateway.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,50 +23,51 @@ function freePort(): Promise<number> {
 export interface DevGateway {
   readonly base: string;
   readonly rootKey: Uint8Array;
+  /** The bearer token of this gateway's admin API. */
+  readonly adminToken: string;
+  /** What wrangler and workerd printed so far. */
+  output(): string;
   stop(): void;
 }
 
-/** `wrangler dev` on a free port with fresh secrets and its own state folder: the gateway as `npm start` runs it. */
-export async function startDevGateway(): Promise<DevGateway> {
+export interface DevGatewayOptions {
+  /** Fire the crons (JWKS polling) every this many seconds instead of on wrangler.toml's schedule. */
+  readonly cronEverySeconds?: number;
+}
+
+/** The gateway as `npm start` runs it (scripts/local-gateway.ts), on a free port with fresh secrets and its own state folder. */
+export async function startDevGateway(options: DevGatewayOptions = {}): Promise<DevGateway> {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const stateDir = mkdtempSync(join(tmpdir(), "parley-dev-"));
-  let output = "";
-  const wrangler: ChildProcess = spawn(
-    "node_modules/.bin/wrangler",
-    [
-      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir,
-      ...["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "MEDIA_TOKEN_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"].flatMap((name) => [
-        "--var",
-        `${name}:${randomBytes(32).toString("base64url")}`,
-      ]),
-      "--var", "ALLOW_HTTP_JWKS:true",
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, detached: true },
+  const secrets = Object.fromEntries(
+    ["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "MEDIA_TOKEN_KEY", "ADMIN_TOKEN", "DEV_PROVIDER_KEY"].map((name) => [name, randomBytes(32).toString("base64url")]),
   );
-  wrangler.stdout?.on("data", (d) => (output += d));
-  wrangler.stderr?.on("data", (d) => (output += d));
+  let output = "";
+  const gateway = startLocalGateway({
+    host: "127.0.0.1",
+    port,
+    stateDir,
+    vars: { ...secrets, ALLOW_HTTP_JWKS: "true" },
+    stdio: "pipe",
+    detached: true,
+    ...(options.cronEverySeconds ? { cronEverySeconds: options.cronEverySeconds } : {}),
+  });
+  gateway.process.stdout?.on("data", (d) => (output += d));
+  gateway.process.stderr?.on("data", (d) => (output += d));
   const stop = () => {
-    try {
-      if (wrangler.pid) process.kill(-wrangler.pid, "SIGTERM");
-    } catch {
-      // Already exited.
-    }
+    gateway.stop();
     rmSync(stateDir, { recursive: true, force: true });
   };
-  // The gateway's own keys come from --var here (or a developer's .dev.vars); the root key is read back.
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`${base}/v1/gateway`);
-      if (res.ok) return { base, rootKey: base64UrlToBytes(((await res.json()) as { rootKey: string }).rootKey), stop };
-    } catch {
-      // not listening yet
-    }
-    if (wrangler.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await Promise.race([gateway.ready, new Promise((_, reject) => setTimeout(() => reject(new Error("not listening after 60 s")), 60_000))]);
+    // The gateway's own keys come from --var here (or a developer's .dev.vars); the root key is read back.
+    const res = await fetch(`${gateway.url}/v1/gateway`);
+    const rootKey = base64UrlToBytes(((await res.json()) as { rootKey: string }).rootKey);
+    return { base: gateway.url, rootKey, adminToken: secrets.ADMIN_TOKEN!, output: () => output, stop };
+  } catch (err) {
+    stop();
+    throw new Error(`wrangler dev did not start (${(err as Error).message}):\n${output}`);
   }
-  stop();
-  throw new Error(`wrangler dev did not start:\n${output}`);
 }
 
 export interface NodeDevice {

@@ -1,6 +1,10 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { x25519 } from "@noble/curves/ed25519.js";
 import { describe, expect, it } from "vitest";
 import { newProvider, patchProvider, ValidationError } from "../../gateway/providers/provider.ts";
+import { bytesToBase64Url } from "../../protocol/bytes.ts";
+import worker from "../../workers/index.ts";
+import { DEV_JWKS_URI } from "../../workers/dev-provider.ts";
 import { GATEWAY_URL } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
 
@@ -117,5 +121,22 @@ describe("built-in development provider", () => {
     expect((await mint({ sub: "x", deviceKey: "A".repeat(43) })).status).toBe(200);
     const dev = await (await admin("/providers/dev")).json<{ jwks: { ok: boolean; kids: string[] } }>();
     expect(dev.jwks).toMatchObject({ ok: true, kids: ["dev-1"] });
+  });
+
+  it("takes its JWKS address from configuration, never from the request, and the cron seeds rather than fetches it", async () => {
+    // Whoever calls the token endpoint picks the Host; an address built from it would be a fetch the caller aims.
+    const res = await SELF.fetch("http://attacker.example:6379/dev/provider/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sub: "host-probe", deviceKey: bytesToBase64Url(x25519.getPublicKey(x25519.utils.randomSecretKey())) }),
+    });
+    expect(res.status).toBe(200);
+    const entry = await (await admin("/providers/dev")).json<{ jwksUri: string }>();
+    expect(entry.jwksUri).toBe(DEV_JWKS_URI);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const after = await (await admin("/providers/dev")).json<{ jwks: { ok: boolean; lastError: string | null } }>();
+    expect(after.jwks).toMatchObject({ ok: true, lastError: null });
   });
 });

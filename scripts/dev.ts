@@ -1,11 +1,13 @@
 // `npm start`: runs the gateway locally on embedded defaults.
 // - secrets: generated into .dev.vars on first run (kept afterwards, so keys survive restarts);
 // - state: local KV/R2/Durable Objects persisted under .parley/state;
-// - prints the URL and the root key a client must pin.
-import { spawn } from "node:child_process";
+// - prints the URL and the root key a client must pin;
+// - fires the Worker's crons (JWKS polling) on wrangler.toml's schedule, which wrangler dev
+//   alone never does (PARLEY_CRON_EVERY_SECONDS=<n> polls every n seconds instead).
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { startLocalGateway } from "./local-gateway.ts";
 
 const DEV_VARS = ".dev.vars";
 // 32-byte keys (base64url) the gateway needs; DEV_PROVIDER_KEY turns on the built-in provider.
@@ -13,12 +15,12 @@ const REQUIRED = ["NOISE_STATIC_KEY", "ROOT_SIGNING_KEY", "NETWORK_ID_KEY", "MED
 const port = process.env.PORT ?? "8787";
 const host = process.env.HOST ?? "127.0.0.1";
 
-function readVars() {
+function readVars(): Record<string, string> {
   if (!existsSync(DEV_VARS)) return {};
-  const vars = {};
+  const vars: Record<string, string> = {};
   for (const line of readFileSync(DEV_VARS, "utf8").split("\n")) {
     const m = /^\s*([A-Z0-9_]+)\s*=\s*"?([^"\n]*)"?\s*$/.exec(line);
-    if (m) vars[m[1]] = m[2];
+    if (m) vars[m[1]!] = m[2]!;
   }
   return vars;
 }
@@ -34,7 +36,7 @@ if (missing.length > 0 || vars.ALLOW_HTTP_JWKS !== "true") {
   if (missing.length > 0) console.log(`generated ${missing.join(", ")} into ${DEV_VARS}`);
 }
 
-const rootKey = Buffer.from(ed25519.getPublicKey(Buffer.from(vars.ROOT_SIGNING_KEY, "base64url"))).toString("base64url");
+const rootKey = Buffer.from(ed25519.getPublicKey(Buffer.from(vars.ROOT_SIGNING_KEY!, "base64url"))).toString("base64url");
 const url = `http://${host}:${port}`;
 console.log(`
   Parley gateway (development)
@@ -42,6 +44,7 @@ console.log(`
   Root key:     ${rootKey}   (clients pin this; also served at /v1/gateway)
   Admin token:  ${vars.ADMIN_TOKEN}   (Authorization: Bearer ... on /v1/admin)
   State:        .parley/state, secrets in ${DEV_VARS}
+  JWKS polling: the cron in wrangler.toml, fired locally${process.env.PARLEY_CRON_EVERY_SECONDS ? ` every ${process.env.PARLEY_CRON_EVERY_SECONDS} s` : ""}
 
   Built-in development provider: mint a token, then enroll a device key:
     curl -s ${url}/dev/provider/token -H 'Content-Type: application/json' \\
@@ -49,10 +52,8 @@ console.log(`
     curl -s ${url}/v1/enroll -H 'Content-Type: application/json' -d '{"token":"<token>"}'
 `);
 
-const child = spawn(
-  "wrangler",
-  ["dev", "--persist-to", ".parley/state", "--ip", host, "--port", port, ...process.argv.slice(2)],
-  { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+const cronEverySeconds = Number(process.env.PARLEY_CRON_EVERY_SECONDS ?? "") || undefined;
+const gateway = startLocalGateway({ host, port: Number(port), stateDir: ".parley/state", extraArgs: process.argv.slice(2), ...(cronEverySeconds ? { cronEverySeconds } : {}) });
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => gateway.stop(signal));
+gateway.process.on("exit", (code) => process.exit(code ?? 0));
+gateway.ready.catch(() => undefined);
