@@ -11,6 +11,11 @@ export interface Privacy {
 
 export type Admission = "ok" | "blocked" | "provider-not-allowed";
 
+export const CONSENT_TABLES: readonly string[] = [
+  "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS blocked (network_id TEXT PRIMARY KEY)",
+];
+
 const DEFAULT_PRIVACY: Privacy = { discoverable: false, allow: "*" };
 
 export class Consent {
@@ -18,10 +23,7 @@ export class Consent {
   #privacy: Privacy | null = null;
   #blocked: Set<string> | null = null;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    sql.exec("CREATE TABLE IF NOT EXISTS blocked (network_id TEXT PRIMARY KEY)");
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   privacy(): Privacy {
     if (this.#privacy) return this.#privacy;

@@ -17,6 +17,15 @@ export interface Owner {
   readonly identifier: string | null;
 }
 
+/** Created by `UserSchema` when the user is first enrolled. */
+export const DEVICE_REGISTRY_TABLES: readonly string[] = [
+  "CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)",
+  "CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
+  // Pruned by expiry on every use: without this index that would scan the table each time.
+  "CREATE INDEX IF NOT EXISTS used_tokens_by_expiry ON used_tokens (expires_at)",
+];
+
 /**
  * The user's enrolled devices and the provider tokens already used, in the Durable Object's
  * SQLite. Every method is synchronous: the object runs one of them at a time, so checking
@@ -27,13 +36,7 @@ export class DeviceRegistry {
   #owner: Owner | null | undefined = undefined;
   #deviceIds: string[] | null = null;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
-    // Pruned by expiry on every use: without this index that would scan the table each time.
-    sql.exec("CREATE INDEX IF NOT EXISTS used_tokens_by_expiry ON used_tokens (expires_at)");
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   /** Records a token's jti; false if it was used before (a replay). */
   useToken(jti: string, expMs: number, nowMs: number): boolean {

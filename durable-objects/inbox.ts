@@ -45,28 +45,29 @@ const toRow = (r: Row): InboxRow => ({
   notifySender: r.notify_sender === 1,
 });
 
+export const INBOX_TABLES: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL, class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL,
+    stanza TEXT NOT NULL, notify_sender INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    UNIQUE (device_id, class, sender, key))`,
+  "CREATE INDEX IF NOT EXISTS inbox_by_device ON inbox (device_id, seq)",
+  "CREATE INDEX IF NOT EXISTS inbox_by_expiry ON inbox (expires_at)",
+  // Remembers what was accepted for as long as a sender might retry it, so a retry after a
+  // lost ack is acknowledged again instead of delivered twice.
+  `CREATE TABLE IF NOT EXISTS accepted (
+    class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL, accepted_at INTEGER NOT NULL,
+    PRIMARY KEY (class, sender, key))`,
+  "CREATE INDEX IF NOT EXISTS accepted_by_time ON accepted (accepted_at)",
+];
+
 export class Inbox {
   #prunedAtMs = 0;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly ttlMs: number,
-  ) {
-    const sql = storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      device_id TEXT NOT NULL, class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL,
-      stanza TEXT NOT NULL, notify_sender INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-      UNIQUE (device_id, class, sender, key))`);
-    sql.exec("CREATE INDEX IF NOT EXISTS inbox_by_device ON inbox (device_id, seq)");
-    sql.exec("CREATE INDEX IF NOT EXISTS inbox_by_expiry ON inbox (expires_at)");
-    // Remembers what was accepted for as long as a sender might retry it, so a retry after a
-    // lost ack is acknowledged again instead of delivered twice.
-    sql.exec(`CREATE TABLE IF NOT EXISTS accepted (
-      class TEXT NOT NULL, sender TEXT NOT NULL, key TEXT NOT NULL, accepted_at INTEGER NOT NULL,
-      PRIMARY KEY (class, sender, key))`);
-    sql.exec("CREATE INDEX IF NOT EXISTS accepted_by_time ON accepted (accepted_at)");
-  }
+  ) {}
 
   /** Stores an item for each of its devices in one transaction; `duplicate` if it was accepted before. */
   store(item: NewItem, nowMs: number): { duplicate: boolean } {
@@ -116,7 +117,10 @@ export class Inbox {
     for (const seq of seqs) this.storage.sql.exec("DELETE FROM inbox WHERE seq = ?", seq);
   }
 
-  nextExpiry(): number | null {
-    return this.storage.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM inbox").one().t;
+  /** The earliest expiry, or the earliest after `afterMs` (one row whose notice keeps failing must not hide the rest). */
+  nextExpiry(afterMs?: number): number | null {
+    const sql = this.storage.sql;
+    if (afterMs === undefined) return sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM inbox").one().t;
+    return sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM inbox WHERE expires_at > ?", afterMs).one().t;
   }
 }

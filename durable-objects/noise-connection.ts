@@ -10,7 +10,7 @@ import { authorizeClient, ForbiddenError } from "./client-authorization.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
 import { channelFor, rememberChannel, sendControl, sendStanza } from "./session-sender.ts";
 import type { StanzaOutcome } from "./stanza-router.ts";
-import { readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
+import { closeSocket, readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
 /** A failure that ends the connection with a specific close code. */
 class CloseError extends Error {
@@ -55,6 +55,8 @@ export async function handleFrame(ws: WebSocket, data: ArrayBuffer | string, dep
         return await onFinishMessage(ws, attachment, frame, deps);
       case "open":
         return await onTransport(ws, attachment, frame, deps);
+      case "closed":
+        return;
     }
   } catch (err) {
     closeFor(ws, err);
@@ -150,11 +152,7 @@ function closeFor(ws: WebSocket, err: unknown): void {
   if (ws.readyState !== WebSocket.OPEN) return;
   const [code, reason] = classify(err);
   if (code === CloseCode.INTERNAL_ERROR) console.error("connection failed", err);
-  try {
-    ws.close(code, reason.slice(0, 120));
-  } catch {
-    // Already closed by the peer: nothing left to tell it.
-  }
+  closeSocket(ws, code, reason.slice(0, 120));
 }
 
 function classify(err: unknown): [number, string] {

@@ -26,6 +26,18 @@ interface DeviceKeysRow extends Record<string, SqlStorageValue> {
   kyber_sig: ArrayBuffer;
 }
 
+export const PREKEY_TABLES: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS device_keys (
+    device_id TEXT PRIMARY KEY, registration_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
+    signed_id INTEGER NOT NULL, signed_key BLOB NOT NULL, signed_sig BLOB NOT NULL,
+    kyber_id INTEGER NOT NULL, kyber_key BLOB NOT NULL, kyber_sig BLOB NOT NULL, updated_at INTEGER NOT NULL)`,
+  "CREATE TABLE IF NOT EXISTS prekeys (device_id TEXT NOT NULL, id INTEGER NOT NULL, key BLOB NOT NULL, PRIMARY KEY (device_id, id))",
+  `CREATE TABLE IF NOT EXISTS kyber_prekeys (device_id TEXT NOT NULL, id INTEGER NOT NULL, key BLOB NOT NULL, sig BLOB NOT NULL,
+    PRIMARY KEY (device_id, id))`,
+  // Users who fetched this user's bundles: they hold sessions, so they hear about identity changes.
+  "CREATE TABLE IF NOT EXISTS bundle_fetchers (network_id TEXT PRIMARY KEY, fetched_at INTEGER NOT NULL)",
+];
+
 const u8 = (b: ArrayBuffer): Uint8Array => new Uint8Array(b);
 
 /**
@@ -33,18 +45,7 @@ const u8 = (b: ArrayBuffer): Uint8Array => new Uint8Array(b);
  * object runs one claim at a time, and a claim reads and deletes in the same synchronous step.
  */
 export class PrekeyStore {
-  constructor(private readonly storage: DurableObjectStorage) {
-    const sql = storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS device_keys (
-      device_id TEXT PRIMARY KEY, registration_id INTEGER NOT NULL, identity_key BLOB NOT NULL,
-      signed_id INTEGER NOT NULL, signed_key BLOB NOT NULL, signed_sig BLOB NOT NULL,
-      kyber_id INTEGER NOT NULL, kyber_key BLOB NOT NULL, kyber_sig BLOB NOT NULL, updated_at INTEGER NOT NULL)`);
-    sql.exec("CREATE TABLE IF NOT EXISTS prekeys (device_id TEXT NOT NULL, id INTEGER NOT NULL, key BLOB NOT NULL, PRIMARY KEY (device_id, id))");
-    sql.exec(`CREATE TABLE IF NOT EXISTS kyber_prekeys (device_id TEXT NOT NULL, id INTEGER NOT NULL, key BLOB NOT NULL, sig BLOB NOT NULL,
-      PRIMARY KEY (device_id, id))`);
-    // Users who fetched this user's bundles: they hold sessions, so they hear about identity changes.
-    sql.exec("CREATE TABLE IF NOT EXISTS bundle_fetchers (network_id TEXT PRIMARY KEY, fetched_at INTEGER NOT NULL)");
-  }
+  constructor(private readonly storage: DurableObjectStorage) {}
 
   identityKey(deviceId: string): Uint8Array | null {
     const row = this.storage.sql.exec<{ identity_key: ArrayBuffer }>("SELECT identity_key FROM device_keys WHERE device_id = ?", deviceId).toArray()[0];

@@ -25,12 +25,14 @@ interface Row extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
+export const PUSH_QUEUE_TABLES: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS push_queue (
+    device_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, pending INTEGER NOT NULL,
+    first_pending_at INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL)`,
+];
+
 export class PushQueue {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS push_queue (
-      device_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, pending INTEGER NOT NULL,
-      first_pending_at INTEGER NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL)`);
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   schedule(deviceId: string, nowMs: number): void {
     this.sql.exec(
@@ -70,7 +72,9 @@ export class PushQueue {
     return true;
   }
 
-  nextAttempt(): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM push_queue").one().t;
+  /** The earliest attempt, or the earliest after `afterMs`. */
+  nextAttempt(afterMs?: number): number | null {
+    if (afterMs === undefined) return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM push_queue").one().t;
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(next_attempt_at) AS t FROM push_queue WHERE next_attempt_at > ?", afterMs).one().t;
   }
 }

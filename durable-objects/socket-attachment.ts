@@ -23,7 +23,12 @@ export type SocketAttachment =
       readonly lastSentSeq: number;
       /** Whether the end-of-backlog marker went out. */
       readonly backlogSent: boolean;
-    };
+    }
+  /**
+   * Closed by the gateway. The runtime keeps listing a socket in getWebSockets() until the
+   * peer answers the close (one that never does lingers), so this says it needs nothing more.
+   */
+  | { readonly phase: "closed"; readonly networkId: string; readonly openedAtMs: number };
 
 export type OpenAttachment = Extract<SocketAttachment, { phase: "open" }>;
 
@@ -33,4 +38,22 @@ export function readAttachment(ws: WebSocket): SocketAttachment | null {
 
 export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
   ws.serializeAttachment(attachment);
+}
+
+/** A socket still waiting for its handshake to finish: it holds memory and has a deadline. */
+export function awaitingHandshake(ws: WebSocket): Extract<SocketAttachment, { phase: "awaiting-hello" | "handshaking" }> | null {
+  const attachment = readAttachment(ws);
+  if (ws.readyState !== WebSocket.OPEN) return null;
+  return attachment?.phase === "awaiting-hello" || attachment?.phase === "handshaking" ? attachment : null;
+}
+
+/** Closes a socket and marks it closed, so deadlines and counts no longer see it while the peer takes its time. */
+export function closeSocket(ws: WebSocket, code: number, reason: string): void {
+  const attachment = readAttachment(ws);
+  try {
+    if (attachment && attachment.phase !== "closed") writeAttachment(ws, { phase: "closed", networkId: attachment.networkId, openedAtMs: attachment.openedAtMs });
+    ws.close(code, reason);
+  } catch {
+    // Already closed by the peer: nothing left to tell it.
+  }
 }

@@ -4,9 +4,11 @@ import { gatewayIdentity } from "../gateway/identity.ts";
 import { ProviderRegistry } from "../gateway/providers/registry.ts";
 import { setting } from "../gateway/settings.ts";
 import { sendPush } from "../gateway/push/webhook.ts";
+import { enrolledProvider } from "../gateway/user-index.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { ephemeral } from "../protocol/stanzas/index.ts";
+import { nextAlarmAt } from "./alarm-schedule.ts";
 import { flushInbox } from "./backlog.ts";
 import { Consent } from "./consent.ts";
 import { accept, noticeId, type ClaimResult, type DeliveryResult, type Envelope } from "./delivery.ts";
@@ -20,14 +22,24 @@ import { ProviderQuota } from "./provider-quota.ts";
 import { PushQueue } from "./push-queue.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { sendStanza } from "./session-sender.ts";
-import { readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
+import { awaitingHandshake, closeSocket, readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
 import { routeStanza } from "./stanza-router.ts";
 import { TokenBucket } from "./token-bucket.ts";
+import { UserSchema } from "./user-schema.ts";
 
 /** A connection must finish the Noise handshake within this time or is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** When work is already overdue at scheduling time, it failed once: try again after this. */
 const RETRY_DUE_MS = 60_000;
+/**
+ * Sockets one user object holds before their handshake finishes. Each costs the object
+ * memory (hundreds of KiB in workerd) before anyone proved anything, so a further upgrade is
+ * refused with HTTP 429 until one finishes, leaves or times out. A user's own devices need
+ * one each, and only for the few round trips of a handshake.
+ */
+export const MAX_PENDING_HANDSHAKES = 32;
+
+const UNKNOWN_RECIPIENT = { ok: false, code: "unknown-recipient", text: "no such user" } as const;
 
 export type EnrollResult =
   | { readonly ok: true; readonly created: boolean; readonly deviceCount: number }
@@ -52,9 +64,12 @@ export class UserObject extends DurableObject<Env> {
   readonly #mediaFetchLimit: TokenBucket;
   readonly #providerQuota = new ProviderQuota();
   readonly #prekeys: PrekeyStore;
+  readonly #schema: UserSchema;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // No table is created here: only enroll() does, so a name nobody enrolled leaves no storage.
+    this.#schema = new UserSchema(ctx.storage);
     this.#devices = new DeviceRegistry(ctx.storage.sql);
     this.#consent = new Consent(ctx.storage.sql);
     this.#inbox = new Inbox(ctx.storage, setting(env.MESSAGE_TTL_SECONDS, 30 * 86_400) * 1000);
@@ -72,6 +87,7 @@ export class UserObject extends DurableObject<Env> {
    */
   async enroll(request: Enrollment & { readonly jti: string; readonly expMs: number }): Promise<EnrollResult> {
     const now = Date.now();
+    this.#schema.create();
     if (!this.#devices.useToken(request.jti, request.expMs, now)) return { ok: false, reason: "replayed" };
     const known = this.#devices.deviceIds().includes(request.deviceId);
     // Bounded so a user's bundles always fit one stanza (each carries a 1569-byte Kyber key).
@@ -82,6 +98,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** Delivery RPC from another user's object (or this one): admit, store durably, then fan out. */
   async deliver(envelope: Envelope): Promise<DeliveryResult> {
+    if (!this.#schema.exists()) return UNKNOWN_RECIPIENT;
     const now = Date.now();
     if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
     const result = accept(this.#recipient(), envelope, now);
@@ -94,9 +111,10 @@ export class UserObject extends DurableObject<Env> {
    * prekeys. Devices that run low are told to upload more.
    */
   async claimBundles(fetcher: { readonly networkId: string; readonly provider: string }): Promise<ClaimResult> {
+    if (!this.#schema.exists()) return UNKNOWN_RECIPIENT;
     const now = Date.now();
     const owner = this.#devices.owner();
-    if (!owner) return { ok: false, code: "unknown-recipient", text: "no such user" };
+    if (!owner) return UNKNOWN_RECIPIENT;
     if (fetcher.networkId !== owner.networkId && this.#consent.admits(fetcher.networkId, fetcher.provider) !== "ok") {
       return { ok: false, code: "recipient-refused", text: "the user does not accept contact from the requester" };
     }
@@ -119,27 +137,36 @@ export class UserObject extends DurableObject<Env> {
     return this.#mediaFetchLimit.take(1, now) === 1 ? { ok: true } : { ok: false, retryAfterMs: this.#mediaFetchLimit.retryAfterMs(now) };
   }
 
-  /** Media proxy RPC: the user's provider, whose media hosts alone may serve what this user sends. */
-  async providerOf(): Promise<string | null> {
-    return this.#devices.owner()?.providerId ?? null;
-  }
-
   override async fetch(request: Request): Promise<Response> {
     const networkId = new URL(request.url).pathname.split("/").pop() ?? "";
     if (!isNetworkId(networkId)) return new Response("invalid network ID", { status: 400 });
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
+    // The Worker asked the enrollment index first; this holds even if something skipped it.
+    if (!this.#schema.exists()) return Response.json({ error: "unknown-user", message: "no user is enrolled with this network ID" }, { status: 404 });
     // Fail before accepting a socket if the gateway is misconfigured.
     await gatewayIdentity(this.env);
+    const now = Date.now();
+    // Overdue ones go first (the alarm may run late), so they never count against the cap.
+    this.#closeStaleHandshakes(now);
+    const pending = this.ctx.getWebSockets().flatMap((ws) => awaitingHandshake(ws) ?? []);
+    if (pending.length >= MAX_PENDING_HANDSHAKES) {
+      const freeInMs = Math.min(...pending.map((a) => a.openedAtMs)) + HANDSHAKE_TIMEOUT_MS - now;
+      const seconds = String(Math.max(1, Math.ceil(freeInMs / 1000)));
+      const message = `${MAX_PENDING_HANDSHAKES} connections to this user are already waiting for their handshake`;
+      return Response.json({ error: "too-many-pending-handshakes", message }, { status: 429, headers: { "Retry-After": seconds } });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    writeAttachment(server, { phase: "awaiting-hello", networkId, openedAtMs: Date.now() });
+    writeAttachment(server, { phase: "awaiting-hello", networkId, openedAtMs: now });
     await this.#scheduleAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    // fetch() accepts sockets only once the schema exists; checking here also completes it after a wake.
+    if (!this.#schema.exists()) return closeSocket(ws, CloseCode.INTERNAL_ERROR, "no such user");
     await this.#queue.run(ws, async () => {
       const identity = await gatewayIdentity(this.env);
       await handleFrame(ws, message, {
@@ -187,6 +214,8 @@ export class UserObject extends DurableObject<Env> {
 
   /** One alarm serves three clocks: handshake deadlines, push retries and inbox expiry. Runs at least once per schedule. */
   override async alarm(): Promise<void> {
+    // Sockets, pushes and inbox rows all need an enrolled user: a never-enrolled object has none.
+    if (!this.#schema.exists()) return;
     const now = Date.now();
     this.#closeStaleHandshakes(now);
     await this.#sendDuePushes(now);
@@ -228,11 +257,18 @@ export class UserObject extends DurableObject<Env> {
       senderLimit: this.#senderLimit,
       lookupLimit: this.#lookupLimit,
       providerQuota: this.#providerQuota,
-      deliverTo: (to: string, envelope: Envelope) => (to === attachment.networkId ? this.deliver(envelope) : this.#userStub(to).deliver(envelope)),
+      deliverTo: async (to: string, envelope: Envelope): Promise<DeliveryResult> => {
+        if (to === attachment.networkId) return this.deliver(envelope);
+        // Asked before the stub is called: calling it would give a never-enrolled name an object.
+        if ((await enrolledProvider(this.env.DIRECTORY, to)) === null) return UNKNOWN_RECIPIENT;
+        return this.#userStub(to).deliver(envelope);
+      },
       prekeys: this.#prekeys,
-      claimBundles: (user: string) => {
+      claimBundles: async (user: string): Promise<ClaimResult> => {
         const fetcher = { networkId: attachment.networkId, provider: this.#devices.owner()?.providerId ?? "" };
-        return user === attachment.networkId ? this.claimBundles(fetcher) : this.#userStub(user).claimBundles(fetcher);
+        if (user === attachment.networkId) return this.claimBundles(fetcher);
+        if ((await enrolledProvider(this.env.DIRECTORY, user)) === null) return UNKNOWN_RECIPIENT;
+        return this.#userStub(user).claimBundles(fetcher);
       },
       keysUploaded: (deviceId: string, identityChanged: boolean) => this.#keysUploaded(attachment.networkId, deviceId, identityChanged),
     };
@@ -270,13 +306,8 @@ export class UserObject extends DurableObject<Env> {
 
   #closeStaleHandshakes(now: number): void {
     for (const ws of this.ctx.getWebSockets()) {
-      const attachment = readAttachment(ws);
-      if (!attachment || attachment.phase === "open" || attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS > now) continue;
-      try {
-        ws.close(CloseCode.HANDSHAKE_TIMEOUT, "handshake not completed in time");
-      } catch {
-        // Already closed.
-      }
+      const attachment = awaitingHandshake(ws);
+      if (attachment && attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS <= now) closeSocket(ws, CloseCode.HANDSHAKE_TIMEOUT, "handshake not completed in time");
     }
   }
 
@@ -328,17 +359,16 @@ export class UserObject extends DurableObject<Env> {
 
   /** Sets the alarm to the earliest pending deadline, unless an earlier alarm is already set. */
   async #scheduleAlarm(): Promise<void> {
-    const deadlines = [this.#push.nextAttempt(), this.#inbox.nextExpiry()];
-    for (const ws of this.ctx.getWebSockets()) {
-      const attachment = readAttachment(ws);
-      if (attachment && attachment.phase !== "open") deadlines.push(attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS);
-    }
-    const pending = deadlines.filter((t): t is number => t !== null);
-    if (pending.length === 0) return;
     const now = Date.now();
-    // Something still due after the alarm ran failed (e.g. an expiry notice): retry later, don't spin.
-    const earliest = Math.min(...pending);
-    const at = earliest <= now ? now + RETRY_DUE_MS : earliest;
+    // Each queue's earliest (perhaps a failed, overdue item) and its next one still ahead.
+    const deadlines = [this.#push.nextAttempt(), this.#push.nextAttempt(now), this.#inbox.nextExpiry(), this.#inbox.nextExpiry(now)];
+    // Closed sockets are skipped: one the peer has not let go of yet would count as a failed deadline.
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = awaitingHandshake(ws);
+      if (attachment) deadlines.push(attachment.openedAtMs + HANDSHAKE_TIMEOUT_MS);
+    }
+    const at = nextAlarmAt(deadlines, now, RETRY_DUE_MS);
+    if (at === null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }

@@ -8,7 +8,7 @@ export interface Env {
   readonly PROVIDER_LIMITS: DurableObjectNamespace<ProviderLimiter>;
   /** Published prekey bundles (`bundle:<networkId>:<deviceId>`), public parts only, for edge reads. */
   readonly BUNDLES: KVNamespace;
-  /** Directory: `dir:<provider>:<identifier>` -> network ID, for users who opted in. */
+  /** Directory: `dir:<provider>:<identifier>` -> network ID, for users who opted in; `user:<networkId>` -> provider ID for every enrolled user (`user-index.ts`). */
   readonly DIRECTORY: KVNamespace;
   /** Encrypted media, content-addressed: `media/<sha256 of the encrypted file, hex>`. */
   readonly MEDIA: R2Bucket;

@@ -3,6 +3,7 @@ import { deviceIdFor, networkIdFor } from "../gateway/auth/identifiers.ts";
 import { TokenError, verifyProviderToken } from "../gateway/auth/provider-token.ts";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
+import { recordEnrolled } from "../gateway/user-index.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { MAX_PROVIDER_TOKEN } from "../protocol/messages.ts";
 import { fail, HttpError, readJson } from "./http.ts";
@@ -48,6 +49,8 @@ export async function enroll(req: IRequest, env: Env): Promise<Response> {
   });
   if (!result.ok && result.reason === "too-many-devices") return fail(409, "too-many-devices", "this user has the maximum number of devices");
   if (!result.ok) return fail(401, "invalid-token", "provider token replayed", { reason: "replayed" });
+  // Only now does the user exist: from here on, connects and stanzas naming it may wake its object.
+  await recordEnrolled(env.DIRECTORY, networkId, verified.provider.id);
   const identity = await gatewayIdentity(env, now);
   return json(
     {

@@ -2,6 +2,7 @@ import { AutoRouter, error, json, type IRequest } from "itty-router";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
 import { ConfigurationError } from "../gateway/secrets.ts";
+import { enrolledProvider } from "../gateway/user-index.ts";
 import { bytesToBase64Url, utf8 } from "../protocol/bytes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
@@ -49,12 +50,14 @@ router
     });
   })
   /** WebSocket entry: the URL names the user; the handshake proves the claim inside their Durable Object. */
-  .get("/v1/connect/:networkId", (req, env) => {
+  .get("/v1/connect/:networkId", async (req, env) => {
     const { networkId } = req.params;
     if (!networkId || !isNetworkId(networkId)) return error(400, { error: "invalid-network-id", message: "not a network ID" });
     if (req.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return error(426, { error: "upgrade-required", message: "connect with a WebSocket" });
     }
+    // Waking the object for a name nobody enrolled would give that name an object, for free.
+    if ((await enrolledProvider(env.DIRECTORY, networkId)) === null) return fail(404, "unknown-user", "no user is enrolled with this network ID");
     // itty hands us a proxied Request that the stub cannot serialize; rebuild a plain one.
     return env.USERS.get(env.USERS.idFromName(networkId)).fetch(new Request(req.url, { headers: req.headers }));
   })
@@ -67,11 +70,10 @@ router
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
-  scheduled: async (_controller, env, ctx) => {
-    ctx.waitUntil(
-      refreshAllJwks(env).then(({ refreshed, failed }) => {
-        if (failed.length > 0) console.warn(`JWKS refresh: ${failed.length}/${refreshed} failed: ${failed.join(", ")}`);
-      }),
-    );
+  // Awaited rather than left to waitUntil, so an invocation ends when its polling has (and a
+  // local trigger answers once the keys are stored).
+  scheduled: async (_controller, env, _ctx) => {
+    const { refreshed, failed } = await refreshAllJwks(env);
+    if (failed.length > 0) console.warn(`JWKS refresh: ${failed.length}/${refreshed} failed: ${failed.join(", ")}`);
   },
 } satisfies ExportedHandler<Env>;

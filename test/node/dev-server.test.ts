@@ -3,9 +3,6 @@ import { Messenger, ParleyConnection, type IncomingMessage } from "../../client/
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { enrollDevice, startDevGateway, type DevGateway } from "./dev-gateway.ts";
 
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-const networkId = () => Array.from(crypto.getRandomValues(new Uint8Array(26)), (b) => BASE32[b & 31]).join("");
-
 let gateway: DevGateway;
 let base: string;
 let rootKey: Uint8Array;
@@ -55,7 +52,8 @@ describe("SDK over real TCP WebSockets against wrangler dev", () => {
   });
 
   it("closes a garbage frame from a plain WebSocket with a clear code", async () => {
-    const ws = new WebSocket(`${base.replace("http", "ws")}/v1/connect/${networkId()}`);
+    // An enrolled user: the gateway answers 404 for a network ID nobody enrolled, before any socket.
+    const ws = new WebSocket(`${base.replace("http", "ws")}/v1/connect/${(await device()).networkId}`);
     await new Promise((resolve, reject) => {
       ws.addEventListener("open", resolve, { once: true });
       ws.addEventListener("error", reject, { once: true });
