@@ -8,6 +8,11 @@ import { SymmetricState, type SymmetricStateSnapshot } from "./symmetric-state.t
 
 export interface HandshakeOptions {
   readonly protocolName: string;
+  /**
+   * True for the party that sends the first handshake message. With a fallback pattern that
+   * is Bob, the side that could not use Alice's first message: §10.1 makes him the initiator
+   * of the new protocol, so Alice passes false (and her old ephemeral as `e`).
+   */
   readonly initiator: boolean;
   readonly prologue?: Uint8Array;
   /** Local static key pair (s). */

@@ -7,5 +7,6 @@ export {
   type HandshakeResult,
   type HandshakeSnapshot,
 } from "./handshake-state.ts";
+export { isLowOrderX25519 } from "./low-order.ts";
 export { handshakePattern, parseProtocolName, type HandshakePattern, type ProtocolName } from "./patterns.ts";
 export type { Backend, CipherSuite, KeyPair } from "./suite.ts";

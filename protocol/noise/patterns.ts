@@ -53,6 +53,13 @@ function parseBase(spec: string): { pre: MessagePattern[]; messages: MessagePatt
   return { pre: lines(preText), messages: lines(msgText) };
 }
 
+const SWAPPED: Readonly<Partial<Record<Token, Token>>> = { es: "se", se: "es" };
+
+/** §7.2: the same message written from the other party's side. */
+function reverseRoles(p: MessagePattern): MessagePattern {
+  return { direction: p.direction === "->" ? "<-" : "->", tokens: p.tokens.map((t) => SWAPPED[t] ?? t) };
+}
+
 /**
  * Builds a pattern from its name, e.g. "XX", "IK", "XXfallback", "NNpsk0", "XXfallback+psk0".
  * Modifiers (spec §9.3 psk, §10.2 fallback) apply left to right.
@@ -63,7 +70,7 @@ export function handshakePattern(name: string): HandshakePattern {
   if (!m || !base) throw new NoiseError("invalid-protocol-name", `unknown handshake pattern ${name}`);
   const parsed = parseBase(base);
   let preInitiator: Token[] = parsed.pre.filter((p) => p.direction === "->").flatMap((p) => p.tokens);
-  const preResponder: Token[] = parsed.pre.filter((p) => p.direction === "<-").flatMap((p) => p.tokens);
+  let preResponder: Token[] = parsed.pre.filter((p) => p.direction === "<-").flatMap((p) => p.tokens);
   let messages: MessagePattern[] = parsed.messages.map((p) => ({ direction: p.direction, tokens: [...p.tokens] }));
   let hasPsk = false;
 
@@ -76,8 +83,15 @@ export function handshakePattern(name: string): HandshakePattern {
       if (!first || first.direction !== "->" || first.tokens.some((t) => t !== "e" && t !== "s")) {
         throw new NoiseError("invalid-protocol-name", `fallback cannot apply to ${name}`);
       }
-      preInitiator = [...preInitiator, ...first.tokens];
-      messages = messages.slice(1);
+      // The rest is a Bob-initiated pattern (§10.2), and Bob, who now sends first, is the
+      // initiator of the new protocol, Alice its responder (§10.1). It is kept in canonical
+      // form, initiator on the left: arrows reversed and "es" / "se" swapped, which §7.2 says
+      // does not change the pattern. Every §5.3 rule then holds as written for
+      // initiator = Bob, Split's c1 (initiator to responder) included: Bob sends with c1.
+      const alice = [...preInitiator, ...first.tokens];
+      preInitiator = preResponder;
+      preResponder = alice;
+      messages = messages.slice(1).map(reverseRoles);
     } else if (psk) {
       const index = Number(psk[1]);
       if (index > messages.length) throw new NoiseError("invalid-protocol-name", `${modifier} out of range in ${name}`);

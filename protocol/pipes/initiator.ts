@@ -69,11 +69,13 @@ export class PipesInitiator {
     if (tag === FrameTag.FALLBACK_2 && this.#mode === "IK") {
       // The gateway could not use our IK message; rerun as XXfallback with our IK ephemeral as
       // pre-message and the abandoned IK message bound into the prologue (what we sent must
-      // be what the gateway received, or this handshake fails too).
+      // be what the gateway received, or this handshake fails too). The gateway sends first,
+      // so it is the XXfallback initiator and we are its responder (Noise rev 34 §10.1,
+      // §10.2): we send with Split's second CipherState and receive with the first.
       this.#mode = "XXfallback";
       this.#hs = await HandshakeState.initialize({
         protocolName: PROTOCOL.FALLBACK,
-        initiator: true,
+        initiator: false,
         prologue: concatBytes(PROLOGUE, this.#ikMessage!),
         s: this.options.staticKey,
         e: hs.localEphemeral!,

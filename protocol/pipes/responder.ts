@@ -73,10 +73,13 @@ export class PipesResponder {
       // is answered with XXfallback. Anything else about it is malformed input.
       if (!(err instanceof NoiseError && err.reason === "decrypt-failed")) throw asHandshakeFailure(err);
     }
+    // Writing the first XXfallback message makes the gateway that handshake's initiator
+    // (Noise rev 34 §10.1, §10.2): it sends with Split's first CipherState.
     this.modeValue = "XXfallback";
     this.hs = await HandshakeState.initialize({
       protocolName: PROTOCOL.FALLBACK,
       ...common,
+      initiator: true,
       prologue: concatBytes(PROLOGUE, message),
       re: message.slice(0, DH_LEN),
     });

@@ -3,6 +3,9 @@ import { utf8 } from "../../protocol/bytes.ts";
 import { nobleX25519, webcryptoX25519 } from "../../protocol/noise/dh25519.ts";
 import { CipherState, HandshakeState, handshakePattern, NoiseError, type Backend } from "../../protocol/noise/index.ts";
 import { nobleAesGcm } from "../../protocol/noise/ciphers.ts";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 
 const prologue = utf8.encode("test prologue");
 
@@ -22,16 +25,27 @@ async function transportWorks(init: HandshakeState, resp: HandshakeState): Promi
   expect(init.result.handshakeHash).toEqual(resp.result.handshakeHash);
 }
 
+/** Split (§5.3) recomputed from the DH outputs alone: ck depends only on the protocol name and MixKey inputs. */
+function independentSplit(protocolName: string, dhOutputs: readonly Uint8Array[]): [Uint8Array, Uint8Array] {
+  const name = utf8.encode(protocolName);
+  let ck = name.length > 32 ? sha256(name) : Uint8Array.from({ length: 32 }, (_, i) => name[i] ?? 0);
+  for (const ikm of dhOutputs) ck = hkdf(sha256, ikm, ck, new Uint8Array(0), 64).slice(0, 32);
+  const out = hkdf(sha256, new Uint8Array(0), ck, new Uint8Array(0), 64);
+  return [out.slice(0, 32), out.slice(32)];
+}
+
 describe("Noise Pipes: IK failure then XXfallback (spec §10.4)", () => {
+  const FALLBACK = "Noise_XXfallback_25519_AESGCM_SHA256";
   const pairs: [Backend, Backend][] = [["webcrypto", "webcrypto"], ["noble", "noble"], ["webcrypto", "noble"], ["noble", "webcrypto"]];
   for (const [alice, bob] of pairs) {
-    it(`Alice ${alice} / Bob ${bob}`, async () => {
+    it(`Alice ${alice} / Bob ${bob}: Bob initiates XXfallback and sends with Split's c1`, async () => {
       const dhFor = (backend: Backend) => (backend === "webcrypto" ? webcryptoX25519 : nobleX25519);
-      const aliceStatic = await dhFor(alice).generateKeyPair();
-      const bobStatic = await dhFor(bob).generateKeyPair();
+      const [aS, aE, bS, bE] = Array.from({ length: 4 }, () => x25519.utils.randomSecretKey());
+      const aliceStatic = await dhFor(alice).keyPairFromPrivate(aS!);
+      const bobStatic = await dhFor(bob).keyPairFromPrivate(bS!);
       const staleBobKey = (await nobleX25519.generateKeyPair()).publicKey;
       const ikAlice = await HandshakeState.initialize({
-        protocolName: "Noise_IK_25519_AESGCM_SHA256", initiator: true, prologue, s: aliceStatic, rs: staleBobKey, backend: alice,
+        protocolName: "Noise_IK_25519_AESGCM_SHA256", initiator: true, prologue, s: aliceStatic, e: await dhFor(alice).keyPairFromPrivate(aE!), rs: staleBobKey, backend: alice,
       });
       const ik1 = await ikAlice.writeMessage(utf8.encode("0-RTT hello"));
       const ikBob = await HandshakeState.initialize({
@@ -39,34 +53,49 @@ describe("Noise Pipes: IK failure then XXfallback (spec §10.4)", () => {
       });
       await expect(ikBob.readMessage(ik1)).rejects.toMatchObject({ reason: "decrypt-failed" });
 
-      // Alice stays the initiator (rev 34 roles); Bob writes first; Alice's IK ephemeral is the pre-message.
-      const fbAlice = await HandshakeState.initialize({
-        protocolName: "Noise_XXfallback_25519_AESGCM_SHA256", initiator: true, prologue, s: aliceStatic, e: ikAlice.localEphemeral!, backend: alice,
-      });
+      // §10.1 / §10.2: Bob, who sends the first XXfallback message, is its initiator; Alice's IK ephemeral is her pre-message.
       const fbBob = await HandshakeState.initialize({
-        protocolName: "Noise_XXfallback_25519_AESGCM_SHA256", initiator: false, prologue, s: bobStatic, re: ik1.slice(0, 32), backend: bob,
+        protocolName: FALLBACK, initiator: true, prologue, s: bobStatic, e: await dhFor(bob).keyPairFromPrivate(bE!), re: ik1.slice(0, 32), backend: bob,
+      });
+      const fbAlice = await HandshakeState.initialize({
+        protocolName: FALLBACK, initiator: false, prologue, s: aliceStatic, e: ikAlice.localEphemeral!, backend: alice,
       });
       expect(fbBob.isMyTurn).toBe(true);
       expect(fbAlice.isMyTurn).toBe(false);
-      await completeHandshake(fbAlice, fbBob);
+      await completeHandshake(fbBob, fbAlice);
       expect(fbAlice.remoteStatic).toEqual(bobStatic.publicKey);
       expect(fbBob.remoteStatic).toEqual(aliceStatic.publicKey);
-      await transportWorks(fbAlice, fbBob);
+      await transportWorks(fbBob, fbAlice);
+
+      // XX's DHs in order: ee, then Alice's e with Bob's s, then Alice's s with Bob's e.
+      const pub = (k: Uint8Array) => x25519.getPublicKey(k);
+      const [c1, c2] = independentSplit(FALLBACK, [
+        x25519.getSharedSecret(aE!, pub(bE!)),
+        x25519.getSharedSecret(aE!, pub(bS!)),
+        x25519.getSharedSecret(aS!, pub(bE!)),
+      ]);
+      expect(fbBob.result.send!.snapshot().k, "Bob sends with c1").toEqual(c1);
+      expect(fbAlice.result.receive!.snapshot().k).toEqual(c1);
+      expect(fbAlice.result.send!.snapshot().k, "Alice sends with c2").toEqual(c2);
+      expect(fbBob.result.receive!.snapshot().k).toEqual(c2);
     });
   }
 });
 
 describe("handshake patterns", () => {
-  it("applies the fallback modifier by moving Alice's first message into the pre-messages", () => {
+  it("applies the fallback modifier: Alice's first message becomes her pre-message, and Bob is the initiator (§10.1, §10.2)", () => {
     const p = handshakePattern("XXfallback");
-    expect(p.preInitiator).toEqual(["e"]);
-    expect(p.messages.map((m) => [m.direction, ...m.tokens].join(" "))).toEqual(["<- e ee s es", "-> s se"]);
+    // Canonical form, initiator (Bob) on the left: §10.2's "<- e, ee, s, es; -> s, se" read from Bob's side (§7.2).
+    expect(p.preInitiator).toEqual([]);
+    expect(p.preResponder).toEqual(["e"]);
+    expect(p.messages.map((m) => [m.direction, ...m.tokens].join(" "))).toEqual(["-> e ee s se", "<- s es"]);
+    expect(handshakePattern("KXfallback").preResponder).toEqual(["s", "e"]);
   });
 
   it("places psk tokens per §9.3", () => {
     expect(handshakePattern("NNpsk0").messages[0]!.tokens).toEqual(["psk", "e"]);
     expect(handshakePattern("NNpsk2").messages[1]!.tokens).toEqual(["e", "ee", "psk"]);
-    expect(handshakePattern("XXfallback+psk0").messages[0]!.tokens).toEqual(["psk", "e", "ee", "s", "es"]);
+    expect(handshakePattern("XXfallback+psk0").messages[0]!.tokens).toEqual(["psk", "e", "ee", "s", "se"]);
   });
 
   it("rejects unknown patterns, modifiers and algorithms with a NoiseError", async () => {
