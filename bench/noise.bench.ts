@@ -1,11 +1,15 @@
 // Noise handshake cost against its floor: the X25519 operations one handshake needs.
 // `npm run bench`. Runs in Node: workerd does not advance clocks during synchronous
 // execution, so timing inside an isolate is meaningless. Results go into README.
-import { it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 import { nobleX25519, webcryptoX25519 } from "../protocol/noise/dh25519.ts";
 import { HandshakeState, type Backend, type KeyPair } from "../protocol/noise/index.ts";
 import { PipesInitiator, PipesResponder } from "../protocol/pipes/index.ts";
+import { printMachine } from "./machine.ts";
 import { measure, report } from "./measure.ts";
+
+beforeAll(() => printMachine("start"));
+afterAll(() => printMachine("end"));
 
 const XX = "Noise_XX_25519_AESGCM_SHA256";
 // One XX handshake, both sides: each side derives its ephemeral public key and computes

@@ -55,6 +55,7 @@ import type { Enc } from "../protocol/stanzas/index.ts";
 import { element, serializeXml } from "../protocol/xml/index.ts";
 import { connection, EchoClient, enrollDevice, mintTokens, pool, rawSocket, RelayClient, sleep, summarize, type BenchDevice, type Summary } from "./clients.ts";
 import { ECHO_WHOAMI } from "./echo-protocol.ts";
+import { printMachine } from "./machine.ts";
 import { measure, ms, table, times } from "./measure.ts";
 import { describeProfile, Profiler } from "./profile.ts";
 import { buildBundles, cpuMs, GATEWAY_SERVICE, ownCpuMs, removeBundles, rssKiB, startRuntime, type Bundles, type Runtime, type RuntimeState } from "./runtime.ts";
@@ -85,6 +86,7 @@ let profiler: Profiler | null = null;
 const profiles: string[] = [];
 
 beforeAll(async () => {
+  await printMachine("start");
   bundles = await buildBundles();
   rt = await startRuntime(bundles, { inspect: PROFILE });
   if (rt.inspectorUrl) profiler = await Profiler.connect(rt.inspectorUrl, GATEWAY_SERVICE);
@@ -94,6 +96,7 @@ afterAll(async () => {
   profiler?.close();
   await rt?.stop();
   if (bundles) removeBundles(bundles);
+  await printMachine("end");
 });
 
 /** Runs `fn`, under the CPU profiler when BENCH_PROFILE=1 (the profile is printed at the end). */

@@ -4,7 +4,7 @@ import { JwksStore, type JwksState } from "../gateway/providers/jwks-store.ts";
 import { newProvider, patchProvider, redactProvider, ValidationError, type Provider } from "../gateway/providers/provider.ts";
 import { ProviderRegistry } from "../gateway/providers/registry.ts";
 import { timingSafeEqual, utf8 } from "../protocol/bytes.ts";
-import { fail, HttpError, readJson } from "./http.ts";
+import { fail, HttpError, noRoute, readJson } from "./http.ts";
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
@@ -14,7 +14,8 @@ async function digest(text: string): Promise<Uint8Array> {
 async function requireAdmin(request: IRequest, env: Env): Promise<Response | undefined> {
   if (!env.ADMIN_TOKEN) return fail(503, "misconfigured", "ADMIN_TOKEN is not set");
   const header = request.headers.get("Authorization") ?? "";
-  const presented = header.startsWith("Bearer ") ? header.slice(7) : "";
+  // RFC 7235 §2.1: the scheme name is case-insensitive, and one or more spaces follow it.
+  const presented = /^bearer +(.+)$/i.exec(header)?.[1] ?? "";
   const ok = timingSafeEqual(await digest(presented), await digest(env.ADMIN_TOKEN));
   return ok ? undefined : fail(401, "unauthorized", "admin bearer token required");
 }
@@ -49,7 +50,7 @@ export const adminRouter = AutoRouter<IRequest, [Env, ExecutionContext]>({
   before: [requireAdmin],
   catch: (err) => {
     if (err instanceof ValidationError) return fail(400, "invalid-field", err.message, { field: err.field });
-    if (err instanceof HttpError) return fail(err.status, err.code, err.message);
+    if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
     throw err;
   },
 });
@@ -94,4 +95,4 @@ adminRouter
     const provider = await load(new ProviderRegistry(env.PROVIDERS), req.params.id!);
     return json(jwksSummary(await new JwksStore(env.PROVIDERS).refresh(provider, Date.now())));
   })
-  .all("*", () => fail(404, "not-found", "no such admin route"));
+  .all("*", noRoute);

@@ -7,7 +7,8 @@ import { newProvider } from "../gateway/providers/provider.ts";
 import { ProviderRegistry } from "../gateway/providers/registry.ts";
 import { secretKey } from "../gateway/secrets.ts";
 import { base64UrlToBytes, bytesToBase64Url } from "../protocol/bytes.ts";
-import { fail, HttpError, readJson } from "./http.ts";
+import { isLowOrderX25519 } from "../protocol/noise/index.ts";
+import { fail, HttpError, noRoute, readJson } from "./http.ts";
 
 /**
  * A built-in provider for local development, so a newcomer can enroll and connect with no
@@ -61,7 +62,7 @@ export const devProviderRouter = AutoRouter<IRequest, [Env, ExecutionContext]>({
   base: "/dev/provider",
   before: [(_req, env: Env) => (env.DEV_PROVIDER_KEY ? undefined : fail(404, "not-found", "the development provider is disabled"))],
   catch: (err) => {
-    if (err instanceof HttpError) return fail(err.status, err.code, err.message);
+    if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
     throw err;
   },
 });
@@ -80,6 +81,7 @@ devProviderRouter
       deviceKey = new Uint8Array(0);
     }
     if (deviceKey.length !== 32) throw new HttpError(400, "invalid-field", "deviceKey: must be a base64url X25519 public key");
+    if (isLowOrderX25519(deviceKey)) throw new HttpError(400, "invalid-field", "deviceKey: is a low-order X25519 point, unusable as a device key");
     const identifier = typeof body?.identifier === "string" ? body.identifier : sub;
     const { privateJwk } = devJwk(env);
     await ensureDevProvider(env);
@@ -93,4 +95,6 @@ devProviderRouter
       .setJti(crypto.randomUUID())
       .sign(await importJWK(privateJwk, "EdDSA"));
     return json({ token, expiresIn: TOKEN_LIFETIME_S });
-  });
+  })
+  // Without this, AutoRouter's own 404 answers: {"status":404,"error":"Not Found"}.
+  .all("*", noRoute);

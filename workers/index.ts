@@ -1,4 +1,4 @@
-import { AutoRouter, error, json, type IRequest } from "itty-router";
+import { AutoRouter, json, type IRequest } from "itty-router";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
 import { ConfigurationError } from "../gateway/secrets.ts";
@@ -12,7 +12,7 @@ import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
 import { publishedKeys } from "./keys.ts";
 import { mediaRouter } from "./media/media-router.ts";
-import { fail, HttpError } from "./http.ts";
+import { fail, HttpError, noRoute } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
 export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
@@ -22,10 +22,10 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   before: [preflight],
   finally: [withCors],
   catch: (err) => {
-    if (err instanceof ConfigurationError) return error(503, { error: "misconfigured", message: err.message });
+    if (err instanceof ConfigurationError) return fail(503, "misconfigured", err.message);
     if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
     console.error(err);
-    return error(500, { error: "internal" });
+    return fail(500, "internal", "the gateway failed to handle this request; the operator's log has the cause");
   },
 });
 
@@ -52,9 +52,9 @@ router
   /** WebSocket entry: the URL names the user; the handshake proves the claim inside their Durable Object. */
   .get("/v1/connect/:networkId", async (req, env) => {
     const { networkId } = req.params;
-    if (!networkId || !isNetworkId(networkId)) return error(400, { error: "invalid-network-id", message: "not a network ID" });
+    if (!networkId || !isNetworkId(networkId)) return fail(400, "invalid-network-id", "not a network ID");
     if (req.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return error(426, { error: "upgrade-required", message: "connect with a WebSocket" });
+      return fail(426, "upgrade-required", "connect with a WebSocket");
     }
     // Waking the object for a name nobody enrolled would give that name an object, for free.
     if ((await enrolledProvider(env.DIRECTORY, networkId)) === null) return fail(404, "unknown-user", "no user is enrolled with this network ID");
@@ -66,7 +66,7 @@ router
   .all("/v1/media/*", mediaRouter.fetch)
   .all("/v1/admin/*", adminRouter.fetch)
   .all("/dev/provider/*", devProviderRouter.fetch)
-  .all("*", () => error(404, { error: "not-found" }));
+  .all("*", noRoute);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

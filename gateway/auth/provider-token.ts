@@ -1,11 +1,13 @@
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { base64UrlToBytes } from "../../protocol/bytes.ts";
 import { MAX_PROVIDER_TOKEN } from "../../protocol/messages.ts";
+import { isLowOrderX25519 } from "../../protocol/noise/index.ts";
 import type { Env } from "../env.ts";
 import { ALLOWED_ALGS } from "../providers/jwks-fetch.ts";
 import { JwksStore, usableKeys } from "../providers/jwks-store.ts";
 import type { Provider } from "../providers/provider.ts";
 import { ProviderRegistry } from "../providers/registry.ts";
+import { hasClaim, isJsonObject, registeredClaimTypeError, type Claims } from "./claim-types.ts";
 
 /** Longest accepted token lifetime (exp - iat), DESIGN flow 2. */
 export const MAX_TOKEN_LIFETIME_S = 600;
@@ -67,12 +69,18 @@ async function verificationKey(provider: Provider, jwk: JWK): Promise<CryptoKey 
   return key;
 }
 
-function deviceKeyOf(payload: JWTPayload): Uint8Array {
-  const cnf = payload.cnf as { jwk?: { kty?: unknown; crv?: unknown; x?: unknown } } | undefined;
-  const jwk = cnf?.jwk;
-  if (!jwk || jwk.kty !== "OKP" || jwk.crv !== "X25519" || typeof jwk.x !== "string") {
-    throw new TokenError("missing-claim", "cnf.jwk must be an X25519 OKP key (the device's Noise static key)");
+function deviceKeyOf(payload: Claims): Uint8Array {
+  const binding = "cnf.jwk must be an X25519 OKP key (the device's Noise static key)";
+  if (!hasClaim(payload, "cnf")) throw new TokenError("missing-claim", binding);
+  const cnf = payload.cnf;
+  if (!isJsonObject(cnf)) throw new TokenError("malformed", "cnf must be an object");
+  if (!hasClaim(cnf, "jwk")) throw new TokenError("missing-claim", binding);
+  const jwk = cnf.jwk;
+  if (!isJsonObject(jwk)) throw new TokenError("malformed", "cnf.jwk must be an object");
+  for (const member of ["kty", "crv", "x"]) {
+    if (hasClaim(jwk, member) && typeof jwk[member] !== "string") throw new TokenError("malformed", `cnf.jwk.${member} must be a string`);
   }
+  if (jwk.kty !== "OKP" || jwk.crv !== "X25519" || typeof jwk.x !== "string") throw new TokenError("missing-claim", binding);
   let key: Uint8Array;
   try {
     key = base64UrlToBytes(jwk.x);
@@ -80,13 +88,26 @@ function deviceKeyOf(payload: JWTPayload): Uint8Array {
     throw new TokenError("malformed", "cnf.jwk.x is not base64url");
   }
   if (key.length !== 32) throw new TokenError("malformed", "cnf.jwk.x must be 32 bytes");
+  // Every key agreement with a low-order point has a public result: no device can hold such a key.
+  if (isLowOrderX25519(key)) throw new TokenError("malformed", "cnf.jwk.x is a low-order X25519 point");
   return key;
+}
+
+/** The identifier claim: absent is null (enrollment then refuses); present, it must be a string. */
+function identifierOf(payload: Claims, claim: string): string | null {
+  if (!hasClaim(payload, claim)) return null;
+  const value = payload[claim];
+  if (typeof value !== "string") throw new TokenError("malformed", `${claim} (the identifier claim) must be a string`);
+  return value.length <= 256 ? value : null;
 }
 
 function joseFailure(err: unknown): TokenError {
   if (err instanceof TokenError) return err;
   if (err instanceof errors.JWTExpired) return new TokenError("expired", "token expired");
   if (err instanceof errors.JWTClaimValidationFailed) {
+    // Before the per-claim cases: a missing iat is a missing claim, not a token from the future.
+    if (err.reason === "missing") return new TokenError("missing-claim", `token has no ${err.claim}`);
+    if (err.reason === "invalid") return new TokenError("malformed", err.message);
     if (err.claim === "aud") return new TokenError("wrong-audience", "token is not for this gateway");
     if (err.claim === "iss") return new TokenError("wrong-issuer", "token issuer does not match");
     if (err.claim === "nbf") return new TokenError("not-yet-valid", "token not yet valid");
@@ -101,8 +122,8 @@ function joseFailure(err: unknown): TokenError {
 /**
  * Verifies a provider-signed JWT (DESIGN flow 2): the issuer names a registered, active
  * provider; the kid names a key of its cached JWKS (one rate-limited refresh if unknown);
- * the alg is the one pinned to that key; aud, exp, nbf, iat and lifetime hold; and the
- * token binds a device key. Single use (jti) is enforced by the user's Durable Object.
+ * the alg is the one pinned to that key; every registered claim has its RFC 7519 type; aud,
+ * exp, nbf, iat and lifetime hold; and the token binds a device key that is not low-order. Single use (jti) is enforced by the user's Durable Object.
  */
 export async function verifyProviderToken(env: Env, token: string, nowMs = Date.now()): Promise<VerifiedToken> {
   if (token.length > MAX_PROVIDER_TOKEN) throw new TokenError("too-large", `token larger than ${MAX_PROVIDER_TOKEN} bytes`);
@@ -118,6 +139,8 @@ export async function verifyProviderToken(env: Env, token: string, nowMs = Date.
     throw new TokenError("unsupported-alg", `alg ${header.alg ?? "(none)"} is not accepted`);
   }
   if (typeof header.kid !== "string") throw new TokenError("unknown-kid", "token header has no kid");
+  const typeError = registeredClaimTypeError(claims);
+  if (typeError) throw new TokenError("malformed", typeError);
   if (typeof claims.iss !== "string") throw new TokenError("missing-claim", "token has no iss");
 
   const provider = await new ProviderRegistry(env.PROVIDERS).byIssuerCached(claims.iss, nowMs);
@@ -157,7 +180,6 @@ export async function verifyProviderToken(env: Env, token: string, nowMs = Date.
   if (exp - iat > MAX_TOKEN_LIFETIME_S) throw new TokenError("lifetime-too-long", `tokens may live at most ${MAX_TOKEN_LIFETIME_S} s`);
   if (sub.length === 0 || sub.length > 256) throw new TokenError("missing-claim", "sub must be 1-256 characters");
   if (jti.length === 0 || jti.length > 128) throw new TokenError("missing-claim", "jti must be 1-128 characters");
-  const identifier = payload[provider.identifierClaim];
   return {
     provider,
     sub,
@@ -165,6 +187,6 @@ export async function verifyProviderToken(env: Env, token: string, nowMs = Date.
     iatMs: iat * 1000,
     expMs: exp * 1000,
     deviceKey: deviceKeyOf(payload),
-    identifier: typeof identifier === "string" && identifier.length <= 256 ? identifier : null,
+    identifier: identifierOf(payload, provider.identifierClaim),
   };
 }

@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from "jose";
 import { base64UrlToBytes, concatBytes } from "../../protocol/bytes.ts";
+import { classifyFetchFailure, describeStatus, printable } from "./fetch-failure.ts";
 
 export const JWKS_TIMEOUT_MS = 5000;
 export const JWKS_MAX_BYTES = 64 * 1024;
@@ -56,7 +57,8 @@ async function validateKey(value: unknown, index: number): Promise<JWK | string>
   return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, kid, alg }).filter(([, v]) => v !== undefined)) as JWK;
 }
 
-async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+/** Reads at most `max` bytes; "too-large" past it (the rest is cancelled). */
+async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | "too-large"> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -66,51 +68,76 @@ async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promis
     total += value.length;
     if (total > max) {
       await reader.cancel();
-      return null;
+      return "too-large";
     }
     chunks.push(value);
   }
   return concatBytes(...chunks);
 }
 
+/** What the operator reads in the provider's JWKS health (admin API `jwks.lastError`). */
+const fail = (error: string): JwksFetchResult => ({ kind: "error", error });
+
 /**
  * Fetches and validates a provider JWKS: bounded in time and size, no redirects (the admin
- * registered this exact URI), conditional on the last ETag, public signing keys only.
+ * registered this exact URI), conditional on the last ETag, public signing keys only. Every
+ * failure says which step failed, and for a network failure as much as the runtime tells
+ * (fetch-failure.ts).
  */
 export async function fetchJwks(uri: string, etag: string | null): Promise<JwksFetchResult> {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return fail("the registered jwksUri is not a URL");
+  }
+  // One deadline for the answer and its body: the signal also aborts a body still streaming.
+  const signal = AbortSignal.timeout(JWKS_TIMEOUT_MS);
   let res: Response;
   try {
     const headers: Record<string, string> = { Accept: "application/json, application/jwk-set+json" };
     if (etag) headers["If-None-Match"] = etag;
-    res = await fetch(uri, { headers, redirect: "manual", signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+    res = await fetch(url, { headers, redirect: "manual", signal });
   } catch (err) {
-    const name = (err as Error).name;
-    return { kind: "error", error: name === "TimeoutError" || name === "AbortError" ? `timed out after ${JWKS_TIMEOUT_MS} ms` : `fetch failed: ${(err as Error).message}` };
+    return fail(classifyFetchFailure(err, url, JWKS_TIMEOUT_MS).message);
   }
-  if (res.status === 304) return { kind: "not-modified" };
+  // A 304 is only an answer to our If-None-Match; without one there are no keys to keep.
+  if (res.status === 304 && etag) return { kind: "not-modified" };
+  if (res.status >= 300 && res.status < 400 && res.headers.has("Location")) {
+    await res.body?.cancel();
+    const location = printable(res.headers.get("Location") ?? "");
+    return fail(`${url.host} answered HTTP ${res.status}, a redirect to ${location}: redirects are not followed, register the final URI as jwksUri`);
+  }
   if (res.status !== 200) {
     await res.body?.cancel();
-    return { kind: "error", error: `HTTP ${res.status}` };
+    return fail(describeStatus(url, res.status));
   }
   const declared = Number(res.headers.get("Content-Length") ?? "0");
-  if (declared > JWKS_MAX_BYTES || !res.body) {
+  if (declared > JWKS_MAX_BYTES) {
     await res.body?.cancel();
-    return { kind: "error", error: declared > JWKS_MAX_BYTES ? `larger than ${JWKS_MAX_BYTES} bytes` : "empty body" };
+    return fail(`the JWKS is too large: ${url.host} announced ${declared} bytes, the limit is ${JWKS_MAX_BYTES}`);
   }
-  const bytes = await readCapped(res.body, JWKS_MAX_BYTES);
-  if (!bytes) return { kind: "error", error: `larger than ${JWKS_MAX_BYTES} bytes` };
+  if (!res.body) return fail(`${url.host} answered HTTP 200 with an empty body`);
+  let bytes: Uint8Array | "too-large";
+  try {
+    bytes = await readCapped(res.body, JWKS_MAX_BYTES);
+  } catch (err) {
+    return fail(`reading the JWKS body: ${classifyFetchFailure(err, url, JWKS_TIMEOUT_MS).message}`);
+  }
+  if (bytes === "too-large") return fail(`the JWKS is too large: more than ${JWKS_MAX_BYTES} bytes`);
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    return { kind: "error", error: "not JSON" };
+    const type = res.headers.get("Content-Type");
+    return fail(`the JWKS is not JSON${type ? ` (Content-Type: ${printable(type, 100)})` : ""}`);
   }
   const keys = (doc as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys)) return { kind: "error", error: "no keys array" };
-  if (keys.length > JWKS_MAX_KEYS) return { kind: "error", error: `more than ${JWKS_MAX_KEYS} keys` };
+  if (!Array.isArray(keys)) return fail('the JWKS has no "keys" array (RFC 7517 §5: a JWK Set is {"keys": [...]})');
+  if (keys.length > JWKS_MAX_KEYS) return fail(`the JWKS has ${keys.length} keys, more than the ${JWKS_MAX_KEYS} allowed`);
   const results = await Promise.all(keys.map(validateKey));
   const valid = results.filter((r): r is JWK => typeof r !== "string");
   const dropped = results.filter((r): r is string => typeof r === "string");
-  if (valid.length === 0) return { kind: "error", error: `no usable keys${dropped.length ? `: ${dropped.join("; ")}` : ""}` };
+  if (valid.length === 0) return fail(`no usable keys in the JWKS${dropped.length ? `: ${dropped.join("; ")}` : " (the keys array is empty)"}`);
   return { kind: "keys", keys: valid, etag: res.headers.get("ETag"), dropped };
 }

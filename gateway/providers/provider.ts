@@ -1,3 +1,4 @@
+import { allowlistHost } from "../../workers/media/target-policy.ts";
 import { issuerFitsIndex } from "./registry.ts";
 
 /**
@@ -102,10 +103,12 @@ function mediaHosts(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length > 32) throw new ValidationError("mediaHosts", "must be an array of at most 32 host names");
   return value.map((h, i) => {
-    if (typeof h !== "string" || !HOST.test(h.toLowerCase())) throw new ValidationError(`mediaHosts[${i}]`, "must be a DNS host name");
-    // The media proxy never fetches from IP literals, so allowlisting one would only mislead.
-    if (/^[\d.]+$/.test(h) || h === "localhost" || h.endsWith(".localhost")) throw new ValidationError(`mediaHosts[${i}]`, "must be a public DNS host name, not an address");
-    return h.toLowerCase();
+    if (typeof h !== "string") throw new ValidationError(`mediaHosts[${i}]`, "must be a DNS host name");
+    // The proxy's own policy, so nothing is allowlisted that the proxy would refuse to fetch.
+    const entry = allowlistHost(h);
+    if (!entry.ok) throw new ValidationError(`mediaHosts[${i}]`, entry.code === "invalid-source" ? "must be a DNS host name" : `must be a public DNS host name (${entry.message})`);
+    if (!HOST.test(entry.host)) throw new ValidationError(`mediaHosts[${i}]`, "must be a DNS host name");
+    return entry.host;
   });
 }
 

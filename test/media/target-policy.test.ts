@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTarget, isPrivateIpv4, isPrivateIpv6 } from "../../workers/media/target-policy.ts";
+import { allowlistHost, checkTarget, isPrivateIpv4, isPrivateIpv6 } from "../../workers/media/target-policy.ts";
 
 const HOSTS = ["media.acme.test", "cdn.acme.test"];
 const code = (url: string, base?: string) => {
@@ -65,5 +65,49 @@ describe("media proxy target policy", () => {
     expect(isPrivateIpv6("febf::1")).toBe(true);
     expect(isPrivateIpv6("fec0::1")).toBe(false);
     expect(isPrivateIpv6("not:an:address")).toBe(true);
+  });
+});
+
+describe("allowlist entries (the registry's check, the proxy's policy)", () => {
+  const entry = (raw: string) => {
+    const r = allowlistHost(raw);
+    return r.ok ? r.host : r.code;
+  };
+
+  it("stores a host as the proxy will compare it", () => {
+    expect(entry("Media.Acme.Test")).toBe("media.acme.test");
+    expect(entry("media.acme.test.")).toBe("media.acme.test");
+    expect(checkTarget("https://MEDIA.acme.test./f", undefined, [entry("Media.Acme.Test.")]).ok).toBe(true);
+  });
+
+  it("refuses every host the proxy refuses whatever the allowlist, with the proxy's reason", () => {
+    const cases: [string, string][] = [
+      ["LOCALHOST", "private-address"],
+      ["localhost.", "private-address"],
+      ["a.LOCALHOST", "private-address"],
+      ["0x7f000001", "private-address"],
+      ["2130706433", "private-address"],
+      ["0177.0.0.1", "private-address"],
+      ["0x7f.1", "private-address"],
+      ["127.0.0.1.", "private-address"],
+      ["10.0.0.1", "private-address"],
+      ["[::1]", "private-address"],
+      ["[::ffff:7f00:1]", "private-address"],
+      ["[FD00::1]", "private-address"],
+      ["8.8.8.8", "host-not-allowed"],
+      ["0x08080808", "host-not-allowed"],
+      ["[2606:4700::1111]", "host-not-allowed"],
+      ["media.acme.test:443", "invalid-source"],
+      ["u@media.acme.test", "invalid-source"],
+      ["media.acme.test/x", "invalid-source"],
+      ["1.2.3.4.5", "invalid-source"],
+      ["[::1", "invalid-source"],
+      ["", "invalid-source"],
+    ];
+    for (const [raw, refusal] of cases) {
+      expect([raw, entry(raw)]).toEqual([raw, refusal]);
+      // Whatever the registry refuses, the proxy would never fetch, even if it were allowlisted.
+      if (refusal !== "invalid-source") expect(checkTarget(`https://${raw}/f`, undefined, [raw, raw.toLowerCase()]).ok, raw).toBe(false);
+    }
   });
 });

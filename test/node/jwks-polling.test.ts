@@ -95,6 +95,27 @@ describe("JWKS polling in the local gateway (npm start's cron driver)", () => {
     expect(await enrollWith(second, issuer)).toBe(201);
   });
 
+  // workerd's own fetch errors (not Miniflare's test outbound, which answers 500 instead):
+  // what the operator reads for failures only a real network stack produces.
+  it("says which network step failed, as far as the runtime tells", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const jwksPort = new URL(jwksUrl).port;
+    const cases: [string, string][] = [
+      [`http://127.0.0.1:${closedPort}/jwks.json`, `connection to 127.0.0.1:${closedPort} refused, or closed before it answered`],
+      ["http://jwks.parley.invalid/jwks.json", "could not connect to jwks.parley.invalid (DNS or a response that is not HTTP: the runtime does not say which)"],
+      [`https://127.0.0.1:${jwksPort}/jwks.json`, `could not connect to 127.0.0.1:${jwksPort} (DNS, TLS or a response that is not HTTP: the runtime does not say which)`],
+    ];
+    for (const [jwksUri, lastError] of cases) {
+      const id = `net-${crypto.randomUUID().slice(0, 8)}`;
+      const res = await admin("/providers", { method: "POST", body: JSON.stringify({ id, issuer: `https://${id}.example`, jwksUri }) });
+      expect(res.status, jwksUri).toBe(201);
+      expect(((await res.json()) as { jwks: { lastError: string } }).jwks.lastError, jwksUri).toBe(lastError);
+    }
+  });
+
   it("starts without reaching out to the network or warning about untriggered crons", () => {
     const output = gateway.output();
     expect(output).not.toMatch(/Request\.cf|ENOTFOUND|getaddrinfo|not automatically triggered/);

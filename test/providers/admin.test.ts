@@ -18,6 +18,52 @@ describe("admin API", () => {
     expect(await wrong.json()).toMatchObject({ error: "unauthorized" });
   });
 
+  it("takes the Bearer scheme in any case (RFC 7235), and still only the right token", async () => {
+    for (const scheme of ["bearer", "BEARER", "Bearer", "bEaReR"]) {
+      const res = await SELF.fetch(`${GATEWAY_URL}/v1/admin/providers`, { headers: { Authorization: `${scheme} ${env.ADMIN_TOKEN}` } });
+      expect(res.status, scheme).toBe(200);
+    }
+    for (const header of [`bearer ${env.ADMIN_TOKEN}x`, `Basic ${env.ADMIN_TOKEN}`, `bearer${env.ADMIN_TOKEN}`, env.ADMIN_TOKEN]) {
+      const res = await SELF.fetch(`${GATEWAY_URL}/v1/admin/providers`, { headers: { Authorization: header } });
+      expect(res.status, header.slice(0, 8)).toBe(401);
+    }
+  });
+
+  it("refuses media hosts the media proxy would refuse, in every spelling, on create and on patch", async () => {
+    const spellings = [
+      "LOCALHOST",
+      "localhost.",
+      "Metadata.LocalHost",
+      "0x7f000001", // hex 127.0.0.1
+      "2130706433", // decimal 127.0.0.1
+      "0177.0.0.1", // octal 127.0.0.1
+      "127.1",
+      "127.0.0.1.",
+      "0xa9fea9fe", // 169.254.169.254
+      "8.8.8.8", // public, but an address: never on an allowlist
+      "[::1]",
+      "[::ffff:127.0.0.1]",
+      "[fe80::1]",
+      "[2606:4700::1111]",
+      "media.example:8443",
+      "user@media.example",
+      "media.example/path",
+    ];
+    const p = await TestProvider.create();
+    for (const host of spellings) {
+      const created = await post("/providers", { id: "hosts-probe", issuer: "https://hosts.example", jwksUri: p.jwksUri, mediaHosts: ["ok.example", host] });
+      expect([host, created.status], host).toEqual([host, 400]);
+      expect(await created.json(), host).toMatchObject({ error: "invalid-field", field: "mediaHosts[1]" });
+      const patched = await admin(`/providers/${p.id}`, { method: "PATCH", body: JSON.stringify({ mediaHosts: [host] }) });
+      expect([host, patched.status], host).toEqual([host, 400]);
+    }
+    expect((await admin("/providers/hosts-probe")).status).toBe(404);
+    expect(await (await admin(`/providers/${p.id}`)).json()).toMatchObject({ mediaHosts: [] });
+    // The spelling the proxy compares against is what is stored.
+    const ok = await admin(`/providers/${p.id}`, { method: "PATCH", body: JSON.stringify({ mediaHosts: ["CDN.Example.NET."] }) });
+    expect(await ok.json()).toMatchObject({ mediaHosts: ["cdn.example.net"] });
+  });
+
   it("creates a provider, fetches its JWKS at once and reports health", async () => {
     const p = await TestProvider.create({ register: false });
     const res = await post("/providers", {
@@ -118,7 +164,8 @@ describe("built-in development provider", () => {
       SELF.fetch(`${GATEWAY_URL}/dev/provider/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     expect((await mint({ sub: "x", deviceKey: "short" })).status).toBe(400);
     expect((await mint({ deviceKey: "A".repeat(43) })).status).toBe(400);
-    expect((await mint({ sub: "x", deviceKey: "A".repeat(43) })).status).toBe(200);
+    expect((await mint({ sub: "x", deviceKey: "A".repeat(43) })).status).toBe(400); // all zero: a low-order point
+    expect((await mint({ sub: "x", deviceKey: bytesToBase64Url(x25519.getPublicKey(x25519.utils.randomSecretKey())) })).status).toBe(200);
     const dev = await (await admin("/providers/dev")).json<{ jwks: { ok: boolean; kids: string[] } }>();
     expect(dev.jwks).toMatchObject({ ok: true, kids: ["dev-1"] });
   });

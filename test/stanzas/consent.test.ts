@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { NackError } from "../../client/index.ts";
+import { describe, expect, it, vi } from "vitest";
+import { NackError, newStanzaId } from "../../client/index.ts";
 import { element } from "../../protocol/xml/index.ts";
 import { newDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
@@ -38,9 +38,13 @@ describe("consent", () => {
 describe("rate limits", () => {
   it("refuses stanzas beyond the per-user budget with rate-limited and a retry time", async () => {
     const [alice, bob] = [await goOnline(await newDevice(), { retries: 0 }), await goOnline(await newDevice())];
-    const results = await Promise.allSettled(Array.from({ length: 101 }, () => alice.messenger.sendChatState(bob.device.networkId, "composing")));
+    // The gateway's clock stands still for the burst, so a slow machine refills nothing mid-burst.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const results = await Promise.allSettled(Array.from({ length: 101 }, () => alice.messenger.sendChatState(bob.device.networkId, "composing"))).finally(() =>
+      vi.useRealTimers(),
+    );
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused).toHaveLength(1);
     const err = refused[0]!.reason as NackError;
     expect(err.code).toBe("rate-limited");
     expect(Number(err.attrs.retry_ms)).toBeGreaterThan(0);
@@ -51,14 +55,41 @@ describe("rate limits", () => {
   it("the SDK resends what the budget refused, after the gateway's retry_ms and with the same ID, until accepted", async () => {
     const [alice, bob] = [await goOnline(await newDevice()), await goOnline(await newDevice())];
     const retried: { id: string; code: string; inMs: number }[] = [];
-    alice.messenger.on("retrying", (r) => retried.push(r));
-    // USER_STANZAS_PER_MINUTE is 100 in the tests: two over the budget wait for refills.
-    const sent = await Promise.all(Array.from({ length: 102 }, (_, i) => alice.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], `m${i}`))));
-    expect(retried.length).toBeGreaterThanOrEqual(2);
-    expect(retried.every((r) => r.code === "rate-limited" && r.inMs > 0)).toBe(true);
+    const waiters: { count: number; done: () => void }[] = [];
+    const retries = (count: number) => new Promise<void>((done) => (retried.length >= count ? done() : waiters.push({ count, done })));
+    alice.messenger.on("retrying", (r) => {
+      retried.push(r);
+      for (const w of waiters) if (retried.length === w.count) w.done();
+    });
+    // Time is driven, not raced: the gateway's bucket refills by Date.now() and the SDK waits
+    // with setTimeout (one isolate runs both here), so however long the burst takes on a busy
+    // machine, nothing refills until the clock is moved, and no resend leaves before it is.
+    // USER_STANZAS_PER_MINUTE is 100 in the tests: exactly two of 102 are over the budget.
+    const ids = Array.from({ length: 102 }, () => newStanzaId());
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] });
+    try {
+      const sends = new Map(ids.map((id, i) => [id, alice.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], `m${i}`), id)]));
+      await retries(2);
+      const refused = retried.map((r) => r.id);
+      await Promise.all(ids.filter((id) => !refused.includes(id)).map((id) => sends.get(id)));
+      // One token per 600 ms, and the gateway says so.
+      expect(retried).toEqual(refused.map((id) => ({ class: "message", id, code: "rate-limited", inMs: 600 })));
+
+      // 600 ms later both are resent; the refill pays for one, the other is told to wait again.
+      await vi.advanceTimersByTimeAsync(600);
+      await retries(3);
+      expect(retried[2]).toMatchObject({ code: "rate-limited", inMs: 600 });
+      expect(refused).toContain(retried[2]!.id);
+      await vi.advanceTimersByTimeAsync(600);
+      const results = await Promise.all(sends.values());
+      expect(results.map((r) => r.id)).toEqual(ids);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(retried).toHaveLength(3);
     // Every message stored exactly once, the resent ones under their original IDs.
     await eventually(async () => bob.received.length >= 102);
-    expect(new Set(bob.received.map((m) => m.id))).toEqual(new Set(sent.map((s) => s.id)));
+    expect(new Set(bob.received.map((m) => m.id))).toEqual(new Set(ids));
     expect(bob.received).toHaveLength(102);
     alice.conn.close();
     bob.conn.close();

@@ -6,7 +6,8 @@ import { HttpError } from "../http.ts";
 /** The media token in `Authorization: Bearer`, verified, or an HttpError saying what is wrong. */
 export async function mediaGrant(request: Request, env: Env): Promise<MediaGrant> {
   const header = request.headers.get("Authorization") ?? "";
-  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+  // The scheme is case-insensitive (RFC 7235 §2.1).
+  const token = /^bearer +(.+)$/i.exec(header)?.[1]?.trim() ?? "";
   if (!token) throw new HttpError(401, "unauthorized", "send Authorization: Bearer <media token>; devices get one with <iq type='get'><media/></iq>");
   const grant = await verifyMediaToken(env, token, Date.now());
   if (!grant) throw new HttpError(401, "unauthorized", "the media token is invalid or expired; request a new one over the socket");

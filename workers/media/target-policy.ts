@@ -19,14 +19,46 @@ export function checkTarget(raw: string, base: URL | undefined, allowedHosts: re
   if (url.protocol !== "https:") return { ok: false, code: "invalid-source", message: "media is fetched over https only" };
   if (url.username || url.password) return { ok: false, code: "invalid-source", message: "credentials in media URLs are refused" };
   if (url.port !== "") return { ok: false, code: "invalid-source", message: "media hosts are reached on the default https port only" };
-  // The WHATWG parser has already turned decimal, octal and hex IPv4 forms into dotted quads.
   const host = url.hostname.replace(/\.$/, "");
-  const ip = ipLiteral(host);
-  if (ip === "private") return { ok: false, code: "private-address", message: `${host} is a private, loopback, link-local or reserved address` };
-  if (ip === "public") return { ok: false, code: "host-not-allowed", message: `${host}: IP addresses are never on a media allowlist` };
-  if (host === "localhost" || host.endsWith(".localhost")) return { ok: false, code: "private-address", message: `${host} is a loopback name` };
+  const refused = hostRefusal(host);
+  if (refused) return { ok: false, ...refused };
   if (!allowedHosts.includes(host)) return { ok: false, code: "host-not-allowed", message: `${host} is not a media host of the sending provider` };
   return { ok: true, url };
+}
+
+/**
+ * Why the proxy never fetches from `host` whatever the allowlist says, or null. `host` is a
+ * URL's hostname as the WHATWG parser gives it (lower case, decimal, octal and hex IPv4
+ * forms already turned into dotted quads) without its trailing dot.
+ */
+function hostRefusal(host: string): TargetRefusal | null {
+  const ip = ipLiteral(host);
+  if (ip === "private") return { code: "private-address", message: `${host} is a private, loopback, link-local or reserved address` };
+  if (ip === "public") return { code: "host-not-allowed", message: `${host}: IP addresses are never on a media allowlist` };
+  if (host === "localhost" || host.endsWith(".localhost")) return { code: "private-address", message: `${host} is a loopback name` };
+  return null;
+}
+
+export type AllowlistEntry = { readonly ok: true; readonly host: string } | ({ readonly ok: false } & TargetRefusal);
+
+/**
+ * An allowlist entry as the proxy will compare it: parsed as a target's host is, so
+ * `LOCALHOST`, `0x7f000001` or `[::1]` are refused here, at registration, rather than
+ * stored and refused at every fetch, and `Media.Example.` is stored as `media.example`.
+ * Anything besides a bare host (port, path, credentials) is refused.
+ */
+export function allowlistHost(raw: string): AllowlistEntry {
+  const bare = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/;
+  if (!bare.test(raw)) return { ok: false, code: "invalid-source", message: "must be a bare host name" };
+  let url: URL;
+  try {
+    url = new URL(`https://${raw}/`);
+  } catch {
+    return { ok: false, code: "invalid-source", message: "must be a host name" };
+  }
+  const host = url.hostname.replace(/\.$/, "");
+  const refused = hostRefusal(host);
+  return refused ? { ok: false, ...refused } : { ok: true, host };
 }
 
 function ipLiteral(host: string): "private" | "public" | null {
