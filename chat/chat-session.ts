@@ -16,15 +16,19 @@ import {
 import { Emitter } from "../client/events.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
-import { loadProfile, profilePath, saveProfile, type Profile } from "./profile.ts";
+import { GatewayMismatchError, loadProfile, localUsers, profilePath, saveProfile, type Profile } from "./profile.ts";
+import { retryIn, someone, waiting, whyClosed } from "./wording.ts";
 
 /** The built-in development provider's ID (workers/dev-provider.ts); names are its identifiers. */
 const DEV_PROVIDER = "dev";
 
 export interface ChatEvents extends Record<string, unknown> {
-  /** `from` is the sender's name if known, else a short form of `fromId` (their network ID). */
+  /** `from` is the sender's name if the chat learned it, else `someone (user:<network ID prefix>)`. */
   text: { readonly from: string; readonly fromId: string; readonly text: string };
   file: { readonly from: string; readonly fileName: string; readonly size: number; readonly savedTo: string };
+  /** The first session with the gateway is open; whatever waited there follows, never before. */
+  joined: { readonly gatewayUrl: string };
+  /** Connection and backlog news, in plain words. */
   status: string;
 }
 
@@ -33,12 +37,24 @@ export interface ChatOptions {
   readonly gatewayUrl: string;
   /** Where profiles and received files go (default .parley/chat). */
   readonly stateDir: string;
+  /** Names the user means to talk to (the command line's peer): until found, someone unknown who writes is looked for among them. */
+  readonly peers?: readonly string[];
 }
 
 export class ChatSession extends Emitter<ChatEvents> {
-  /** Network ID -> name, for every peer found by name (and this user). */
-  readonly #names = new Map<string, string>();
+  /** Network ID -> name of every peer learned so far; the profile's own map, so it is saved with it. */
+  readonly #names: Map<string, string>;
+  /** Names asked for that the directory did not know yet (they had not joined). */
+  readonly #unresolved = new Set<string>();
+  /** Senders no source could name: not asked about again until there is a new name to try. */
+  readonly #unnamed = new Set<string>();
+  #lookingUp: Promise<void> | null = null;
   #saving: Promise<void> = Promise.resolve();
+  #open = false;
+  #joined = false;
+  #closing = false;
+  /** Why the last connection ended, in words: what a failed connect() reports. */
+  #lastClose: string | null = null;
 
   private constructor(
     readonly name: string,
@@ -49,9 +65,10 @@ export class ChatSession extends Emitter<ChatEvents> {
     private readonly connection: ParleyConnection,
     private readonly secure: SecureMessenger,
     private readonly media: MediaClient,
+    private readonly stateDir: string,
   ) {
     super();
-    this.#names.set(networkId, name);
+    this.#names = profile.peers;
   }
 
   /**
@@ -62,7 +79,7 @@ export class ChatSession extends Emitter<ChatEvents> {
     const gatewayUrl = options.gatewayUrl.replace(/\/$/, "");
     const path = profilePath(options.stateDir, options.name);
     let profile = await loadProfile(path);
-    if (profile && profile.gatewayUrl !== gatewayUrl) throw new Error(`${path} belongs to ${profile.gatewayUrl}; delete it or use that gateway`);
+    if (profile && profile.gatewayUrl !== gatewayUrl) throw new GatewayMismatchError(path, profile.gatewayUrl, gatewayUrl);
     if (!profile) {
       const key = await webcryptoX25519.generateKeyPair();
       const enrolled = await enroll(gatewayUrl, await devProviderToken(gatewayUrl, { sub: options.name, identifier: options.name, deviceKey: key.publicKey }));
@@ -78,6 +95,7 @@ export class ChatSession extends Emitter<ChatEvents> {
         serverStaticKey: enrolled.gateway.staticKey,
         signal: store.exportState(),
         keysPublished: false,
+        peers: new Map(),
       };
       await saveProfile(path, profile);
     }
@@ -95,54 +113,131 @@ export class ChatSession extends Emitter<ChatEvents> {
     const store = e2ee.MemorySignalStore.importState(profile.signal);
     const secure = new SecureMessenger(messenger, store, { networkId: profile.networkId, deviceId: profile.deviceId });
     const media = new MediaClient({ gatewayUrl, session: messenger });
-    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media);
-    session.#wire(messenger);
+    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media, options.stateDir);
+    for (const peer of options.peers ?? []) if (!isNetworkId(peer) && session.#idOf(peer) === undefined) session.#unresolved.add(peer);
+    session.#wire(gatewayUrl, messenger);
     return session;
   }
 
-  /** Connects (the backlog follows), publishes keys on first use and becomes discoverable by name. */
+  /**
+   * Connects (`joined`, then the backlog), publishes keys on first use, becomes discoverable
+   * by name and looks up the peers named in the options.
+   */
   async connect(): Promise<void> {
-    await this.connection.connect();
+    try {
+      await this.connection.connect();
+    } catch (err) {
+      throw new Error(this.#lastClose ?? (err as Error).message);
+    }
     if (!this.profile.keysPublished) {
       await this.secure.publishKeys();
       this.profile.keysPublished = true;
     }
     await this.secure.messenger.setPrivacy({ discoverable: true });
+    await this.#lookUpUnresolved();
     await this.#save();
   }
 
-  #wire(messenger: Messenger): void {
+  #wire(gatewayUrl: string, messenger: Messenger): void {
     this.connection.on("serverKey", (key) => {
       this.profile.serverStaticKey = key;
       void this.#save();
     });
+    // Emitted before the connection reads its first stanza, so it precedes the backlog.
+    this.connection.on("open", () => {
+      this.#open = true;
+      if (this.#joined) return this.emit("status", "reconnected");
+      this.#joined = true;
+      this.emit("joined", { gatewayUrl });
+    });
     this.connection.on("close", ({ code, reconnectInMs }) => {
-      if (reconnectInMs !== null) this.emit("status", `connection closed (${code}); reconnecting in ${Math.round(reconnectInMs)} ms`);
+      const wasOpen = this.#open;
+      this.#open = false;
+      if (this.#closing) return;
+      this.#lastClose = whyClosed(code, wasOpen);
+      if (reconnectInMs !== null) this.emit("status", `${this.#lastClose}, ${retryIn(reconnectInMs)}`);
+      // Before joining, connect() rejects with this reason; told twice it would read as two failures.
+      else if (this.#joined) this.emit("status", `${this.#lastClose}; not reconnecting (run the chat again to retry)`);
     });
     messenger.on("backlogDone", ({ count }) => {
-      if (count > 0) this.emit("status", `${count} stanza(s) were waiting while you were away`);
+      if (count > 0) this.emit("status", waiting(count));
     });
     this.secure.onContent(async ({ from, content }) => {
-      const who = this.nameOf(from);
+      const who = await this.#identify(from);
       if (content.body.type === "text") this.emit("text", { from: who, fromId: from, text: content.body.text });
       else if (content.body.type === "media") await this.#receiveFile(who, from, content.body.media);
       await this.#save();
     });
   }
 
-  /** A known peer's name, or a short form of the network ID. */
-  nameOf(networkId: string): string {
-    return this.#names.get(networkId) ?? `user:${networkId.slice(0, 8)}`;
+  /**
+   * What to call a peer: given a network ID, the name learned for it (or, last resort,
+   * `someone (user:<prefix>)`); given a name, the name.
+   */
+  nameOf(peer: string): string {
+    if (!isNetworkId(peer)) return peer;
+    if (peer === this.networkId) return this.name;
+    return this.#names.get(peer) ?? someone(peer);
   }
 
   /** A network ID as is, or a user of the development provider by name (they must have run the chat once). */
   async find(name: string): Promise<string> {
     if (isNetworkId(name)) return name;
-    for (const [id, known] of this.#names) if (known === name) return id;
+    const known = this.#idOf(name);
+    if (known !== undefined) return known;
     const id = await this.secure.messenger.lookup(DEV_PROVIDER, name);
-    if (!id) throw new Error(`nobody called "${name}" has joined yet`);
-    this.#names.set(id, name);
+    if (!id) {
+      this.#unresolved.add(name);
+      // A new name to try: whoever could not be named before may be them.
+      this.#unnamed.clear();
+      throw new Error(`nobody called "${name}" has joined yet`);
+    }
+    await this.#learn(id, name);
     return id;
+  }
+
+  #idOf(name: string): string | undefined {
+    if (name === this.name) return this.networkId;
+    for (const [id, known] of this.#names) if (known === name) return id;
+    return undefined;
+  }
+
+  async #learn(id: string, name: string): Promise<void> {
+    this.#unresolved.delete(name);
+    this.#unnamed.delete(id);
+    if (this.#names.get(id) === name) return;
+    this.#names.set(id, name);
+    await this.#save();
+  }
+
+  /**
+   * The name of a sender, learned if need be. The gateway says only who wrote by network ID,
+   * and its directory answers name -> ID, never the reverse: so the sources are users with a
+   * profile on this machine, and the names asked for that had not joined when asked.
+   */
+  async #identify(from: string): Promise<string> {
+    if (isNetworkId(from) && from !== this.networkId && !this.#names.has(from) && !this.#unnamed.has(from)) {
+      const local = (await localUsers(this.stateDir, this.profile.gatewayUrl, this.name)).get(from);
+      if (local !== undefined) await this.#learn(from, local);
+      else await this.#lookUpUnresolved();
+      if (!this.#names.has(from)) this.#unnamed.add(from);
+    }
+    return this.nameOf(from);
+  }
+
+  /** One round of lookups at a time: the backlog and connect() may both want one. */
+  #lookUpUnresolved(): Promise<void> {
+    this.#lookingUp ??= (async () => {
+      for (const name of [...this.#unresolved]) {
+        try {
+          const id = await this.secure.messenger.lookup(DEV_PROVIDER, name);
+          if (id) await this.#learn(id, name);
+        } catch {
+          // Rate-limited or offline: the name stays to try with the next stranger.
+        }
+      }
+    })().finally(() => (this.#lookingUp = null));
+    return this.#lookingUp;
   }
 
   async sendText(to: string, text: string): Promise<void> {
@@ -179,6 +274,7 @@ export class ChatSession extends Emitter<ChatEvents> {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await this.#save();
     this.connection.close();
   }

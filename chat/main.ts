@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { ChatSession } from "./chat-session.ts";
+import { GatewayMismatchError, ProfileError } from "./profile.ts";
 
 const HELP = `commands:
   /to <name>     talk to <name> (they must have run the chat once)
@@ -11,7 +12,8 @@ const HELP = `commands:
 anything else is sent as a message to the current peer`;
 
 const [name, firstPeer] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const gatewayUrl = process.env.PARLEY_URL ?? "http://127.0.0.1:8787";
+const DEFAULT_URL = "http://127.0.0.1:8787";
+const gatewayUrl = process.env.PARLEY_URL ?? DEFAULT_URL;
 if (!name || !/^[a-z0-9_.-]{1,32}$/i.test(name)) {
   console.error("usage: npm run chat -- <your name> [peer name]   (names: letters, digits, _ . -)");
   process.exit(2);
@@ -24,6 +26,7 @@ const print = (line: string) => {
   rl.prompt(true);
 };
 
+/** A name as typed, or the network ID of whoever wrote first; chat.nameOf() shows either. */
 let peer: string | undefined = firstPeer;
 // Lines typed (or piped) while joining are queued, then handled one at a time, in order.
 let queue: Promise<void> = Promise.resolve();
@@ -37,15 +40,27 @@ rl.on("close", () => {
   });
 });
 
-const joined = ChatSession.open({ name, gatewayUrl, stateDir: ".parley/chat" }).catch((err: unknown) => {
-  console.error(`could not join ${gatewayUrl}: ${err instanceof Error ? err.message : String(err)}`);
-  console.error("is the gateway running? start it in another terminal with `npm start`");
+/** Why the chat cannot start, said once, with what to do about it. */
+function cannotOpen(err: unknown): string[] {
+  if (err instanceof GatewayMismatchError) {
+    const asked = process.env.PARLEY_URL ? `PARLEY_URL says ${gatewayUrl}` : `the chat uses ${DEFAULT_URL} (PARLEY_URL is not set)`;
+    return [`this profile belongs to the gateway at ${err.profileGateway}; ${asked}: use another name or remove ${err.path}`];
+  }
+  if (err instanceof ProfileError) return [err.message];
+  return [
+    `could not join ${gatewayUrl}: ${err instanceof Error ? err.message : String(err)}`,
+    "is the gateway running? start it in another terminal with `npm start`",
+  ];
+}
+
+const joined = ChatSession.open({ name, gatewayUrl, stateDir: ".parley/chat", peers: firstPeer ? [firstPeer] : [] }).catch((err: unknown) => {
+  for (const line of cannotOpen(err)) console.error(line);
   process.exit(1);
 });
 const chat = await joined;
+chat.on("joined", () => print(`* joined ${gatewayUrl} as ${name}${peer ? `, talking to ${chat.nameOf(peer)}` : ""}; /help for commands`));
 chat.on("text", ({ from, fromId, text }) => {
-  peer ??= fromId; // answer whoever wrote first; /to <name> gives them a name
-
+  peer ??= fromId; // answer whoever wrote first
   print(`${from}: ${text}`);
 });
 chat.on("file", ({ from, fileName, size, savedTo }) => print(`${from} sent ${fileName} (${size} bytes), decrypted and verified: ${savedTo}`));
@@ -54,7 +69,6 @@ await chat.connect().catch((err: unknown) => {
   console.error(`could not connect to ${gatewayUrl}: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
-print(`* joined ${gatewayUrl} as ${name} (${chat.networkId})${peer ? `, talking to ${peer}` : ""}; /help for commands`);
 
 async function handle(line: string): Promise<void> {
   const chat = await joined;
