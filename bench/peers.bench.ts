@@ -24,7 +24,6 @@
 // in the harness (not the measured one: the profiler slows what it watches).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,7 +32,7 @@ import type { Enc } from "../protocol/stanzas/index.ts";
 import { element, serializeXml } from "../protocol/xml/index.ts";
 import { startLocalGateway } from "../scripts/local-gateway.ts";
 import { connection, enrollDevice, mintTokens, pool, RelayClient, sleep, summarize, type BenchDevice } from "./clients.ts";
-import { EJABBERD_INSTALL_HINT, ejabberdInstalled, startEjabberd, type Ejabberd } from "./ejabberd.ts";
+import { EJABBERD_INSTALL_HINT, ejabberdInstalled, freePort, startEjabberd, type Ejabberd } from "./ejabberd.ts";
 import { printMachine } from "./machine.ts";
 import { ms, table, times } from "./measure.ts";
 import { describeProfile, Profiler } from "./profile.ts";
@@ -201,16 +200,6 @@ const processes = (pids: () => number[]): Server => ({
   rssKiB: () => pids().reduce((s, p) => s + safe(() => rssKiB(p)), 0),
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 // --- Parley (both runtimes): the same code against a gateway URL.
 
