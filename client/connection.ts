@@ -3,7 +3,7 @@ import { verifyCertificate } from "../protocol/certificate.ts";
 import { CloseCode, isFatalClose } from "../protocol/close-codes.ts";
 import { decodeControl, decodeServerHello, encodeClientHello, encodeControl } from "../protocol/messages.ts";
 import type { Backend, KeyPair } from "../protocol/noise/index.ts";
-import { Channel, PipesInitiator, type ChannelId, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
+import { Channel, decodeBatch, encodeBatch, frameRuns, PipesInitiator, type ChannelId, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { Emitter } from "./events.ts";
 import { FrameQueue, SocketClosedError } from "./frame-queue.ts";
@@ -50,10 +50,22 @@ export interface ConnectionEvents extends Record<string, unknown> {
 
 export type ConnectionState = "idle" | "connecting" | "open" | "closed";
 
+interface Outgoing {
+  readonly channel: ChannelId;
+  readonly payload: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
 interface Attempt {
   readonly socket: SocketLike;
   readonly frames: FrameQueue;
   channel: SecureChannel | null;
+  /** The gateway reads several stanzas per transport message (its Ready said so). */
+  batches: boolean;
+  /** Waiting for the frame being sealed now; sent together when it is done. */
+  readonly outbox: Outgoing[];
+  sending: boolean;
   finished: boolean;
 }
 
@@ -78,7 +90,6 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
   #failures = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #keepaliveTimer: ReturnType<typeof setInterval> | null = null;
-  #sendChain: Promise<void> = Promise.resolve();
   #nextPingId = 1;
   readonly #pings = new Map<number, { resolve: (rtt: number) => void; reject: (e: Error) => void; sentAt: number }>();
 
@@ -140,15 +151,44 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
   #sendSealed(channel: ChannelId, payload: Uint8Array): Promise<void> {
     const attempt = this.#attempt;
     if (this.#state !== "open" || !attempt?.channel) return Promise.reject(new Error("connection is not open"));
-    const secure = attempt.channel;
-    // Seal in call order and send in the same order: the gateway expects consecutive nonces.
-    const sending = this.#sendChain.then(async () => {
-      const frame = await secure.seal(channel, payload);
-      if (attempt.finished) throw new Error("connection closed before the frame was sent");
-      attempt.socket.send(frame);
+    return new Promise((resolve, reject) => {
+      attempt.outbox.push({ channel, payload, resolve, reject });
+      if (!attempt.sending) void this.#drain(attempt, attempt.channel!);
     });
-    this.#sendChain = sending.catch(() => undefined);
-    return sending;
+  }
+
+  /**
+   * Seals and sends the outbox in call order (the gateway expects consecutive nonces). A frame
+   * goes out as soon as nothing is being sealed, so one stanza alone waits for nothing; what
+   * queues up meanwhile leaves together, as one batch where the gateway reads batches.
+   */
+  async #drain(attempt: Attempt, secure: SecureChannel): Promise<void> {
+    attempt.sending = true;
+    while (attempt.outbox.length > 0 && !attempt.finished) {
+      const group = this.#nextFrame(attempt);
+      const [channel, payload] =
+        group.length === 1 ? [group[0]!.channel, group[0]!.payload] : [Channel.STANZAS, encodeBatch(group.map((o) => o.payload))];
+      try {
+        const frame = await secure.seal(channel, payload);
+        if (attempt.finished) throw new Error("connection closed before the frame was sent");
+        attempt.socket.send(frame);
+        for (const o of group) o.resolve();
+      } catch (err) {
+        for (const o of group) o.reject(err as Error);
+      }
+    }
+    attempt.sending = false;
+    for (const o of attempt.outbox.splice(0)) o.reject(new Error("connection closed before the frame was sent"));
+  }
+
+  /** The next frame's worth of the outbox: a control message alone, or a run of stanzas. */
+  #nextFrame(attempt: Attempt): Outgoing[] {
+    const first = attempt.outbox[0]!;
+    if (first.channel !== Channel.STANZA || !attempt.batches) return attempt.outbox.splice(0, 1);
+    let n = 1;
+    while (n < attempt.outbox.length && attempt.outbox[n]!.channel === Channel.STANZA) n++;
+    const [run] = frameRuns(attempt.outbox.slice(0, n), (o) => o.payload.length);
+    return attempt.outbox.splice(0, run!.length);
   }
 
   async #run(): Promise<void> {
@@ -167,7 +207,7 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
       socket.close(CloseCode.NORMAL, "client closed");
       return;
     }
-    const attempt: Attempt = { socket, frames: new FrameQueue(), channel: null, finished: false };
+    const attempt: Attempt = { socket, frames: new FrameQueue(), channel: null, batches: false, outbox: [], sending: false, finished: false };
     this.#attempt = attempt;
     socket.addEventListener("message", (e) => attempt.frames.push(e.data));
     socket.addEventListener("close", (e) => this.#finish(attempt, e.code, e.reason, false));
@@ -191,6 +231,7 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
       deviceId: o.deviceId,
       providerToken: await o.providerToken(),
       clientVersion: o.clientVersion ?? SDK_VERSION,
+      stanzaBatches: true,
     });
     attempt.socket.send(await initiator.begin(hello));
     const response = await initiator.receive(await attempt.frames.next(timeout));
@@ -206,6 +247,7 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
     const ready = first.channel === Channel.CONTROL ? decodeControl(first.payload) : null;
     if (ready?.kind !== "ready") throw new HandshakeRejected(CloseCode.MALFORMED_FRAME, "gateway did not confirm the session");
     attempt.channel = channel;
+    attempt.batches = ready.stanzaBatches === true;
     const known = this.#serverStaticKey;
     if (!known || !timingSafeEqual(known, response.serverStaticKey)) {
       this.#serverStaticKey = response.serverStaticKey;
@@ -224,6 +266,10 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
       const { channel: kind, payload } = await channel.open(await attempt.frames.next());
       if (kind === Channel.STANZA) {
         this.emit("stanza", payload);
+        continue;
+      }
+      if (kind === Channel.STANZAS) {
+        for (const stanza of decodeBatch(payload)) this.emit("stanza", stanza);
         continue;
       }
       const control = decodeControl(payload);

@@ -292,7 +292,11 @@ export class Messenger extends Emitter<MessengerEvents> {
         if (running.get(key) === run) running.delete(key);
       }
     }
-    // Only now is it safe for the gateway to forget it.
-    await this.connection.send(serializeXml(element("ack", { class: cls, id: s.id, from: s.from, type })));
+    // Only now is it safe for the gateway to forget it. Not awaited: the next delivery need not
+    // wait for this ack's frame, and acks queued meanwhile leave in one. One that cannot go out
+    // (the connection closed) is no failure: the gateway redelivers, the seen store dedupes.
+    this.connection.send(serializeXml(element("ack", { class: cls, id: s.id, from: s.from, type }))).catch((err: unknown) => {
+      if (this.connection.state === "open") console.warn("ack could not be sent", err);
+    });
   }
 }

@@ -15,6 +15,8 @@ export class ForbiddenError extends Error {
 export interface AuthorizedClient {
   readonly deviceId: string;
   readonly providerId: string;
+  /** The device reads several stanzas per transport message. */
+  readonly stanzaBatches: boolean;
 }
 
 /**
@@ -46,5 +48,5 @@ export async function authorizeClient(
     throw new ForbiddenError("device is not enrolled with this key");
   }
   if (!devices.useToken(token.jti, token.expMs, nowMs)) throw new TokenError("replayed", "provider token replayed");
-  return { deviceId: hello.deviceId, providerId: token.provider.id };
+  return { deviceId: hello.deviceId, providerId: token.provider.id, stanzaBatches: hello.stanzaBatches === true };
 }

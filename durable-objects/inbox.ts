@@ -15,6 +15,16 @@ export interface InboxRow {
   readonly notifySender: boolean;
 }
 
+/** What a device's ack names: a stored item, by class, sender and dedupe key. */
+export interface AckedItem {
+  readonly class: InboxClass;
+  readonly from: string;
+  readonly key: string;
+}
+
+/** Acks removed per statement: 3 bound values each, under the runtime's 100 per statement. */
+const ACKS_PER_STATEMENT = 32;
+
 export interface NewItem {
   readonly class: InboxClass;
   readonly sender: string;
@@ -79,9 +89,9 @@ export class Inbox {
         sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
         this.#prunedAtMs = nowMs;
       }
-      const seen = sql.exec("SELECT 1 FROM accepted WHERE class = ? AND sender = ? AND key = ?", item.class, item.sender, item.key).toArray();
-      if (seen.length > 0) return { duplicate: true };
-      sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?)", item.class, item.sender, item.key, nowMs);
+      const first = sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", item.class, item.sender, item.key, nowMs);
+      first.toArray();
+      if (first.rowsWritten === 0) return { duplicate: true };
       for (const [deviceId, stanza] of item.perDevice) {
         sql.exec(
           `INSERT INTO inbox (device_id, class, sender, key, stanza, notify_sender, created_at, expires_at)
@@ -101,11 +111,16 @@ export class Inbox {
       .map(toRow);
   }
 
-  /** Removes what a device acknowledged; true if there was such a row. */
-  acknowledge(deviceId: string, cls: InboxClass, sender: string, key: string): boolean {
-    const cursor = this.storage.sql.exec("DELETE FROM inbox WHERE device_id = ? AND class = ? AND sender = ? AND key = ?", deviceId, cls, sender, key);
-    cursor.toArray();
-    return cursor.rowsWritten > 0;
+  /** Removes what a device acknowledged; acks of rows already gone change nothing. */
+  acknowledge(deviceId: string, acked: readonly AckedItem[]): void {
+    for (let i = 0; i < acked.length; i += ACKS_PER_STATEMENT) {
+      const chunk = acked.slice(i, i + ACKS_PER_STATEMENT);
+      this.storage.sql.exec(
+        `DELETE FROM inbox WHERE device_id = ? AND (class, sender, key) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")})`,
+        deviceId,
+        ...chunk.flatMap((a) => [a.class, a.from, a.key]),
+      );
+    }
   }
 
   /** Rows past their TTL (not yet removed: the caller removes them once the sender was told). */

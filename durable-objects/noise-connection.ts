@@ -1,14 +1,14 @@
 import { CloseCode } from "../protocol/close-codes.ts";
 import { decodeControl, encodeServerHello, MessageFormatError, type Control } from "../protocol/messages.ts";
 import { MAX_NOISE_MESSAGE, NoiseError } from "../protocol/noise/index.ts";
-import { Channel, PipesError, PipesResponder, type SecureChannel } from "../protocol/pipes/index.ts";
+import { Channel, decodeBatch, PipesError, PipesResponder, type SecureChannel } from "../protocol/pipes/index.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { TokenError } from "../gateway/auth/provider-token.ts";
 import type { Env } from "../gateway/env.ts";
 import type { GatewayIdentity } from "../gateway/identity.ts";
-import { authorizeClient, ForbiddenError } from "./client-authorization.ts";
+import { authorizeClient, ForbiddenError, type AuthorizedClient } from "./client-authorization.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
-import { channelFor, rememberChannel, sendControl, sendStanza } from "./session-sender.ts";
+import { channelFor, rememberChannel, sendControl, sendStanzas, stanzaBytes } from "./session-sender.ts";
 import type { StanzaOutcome } from "./stanza-router.ts";
 import { closeSocket, readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
@@ -29,8 +29,8 @@ export interface ConnectionDeps {
   readonly now: () => number;
   /** A session just opened (inside the socket's queue): send it its backlog. */
   readonly onOpen: (ws: WebSocket) => Promise<void>;
-  /** A stanza arrived on an open session: returns the answers to send back. */
-  readonly onStanza: (ws: WebSocket, attachment: OpenAttachment, payload: Uint8Array) => Promise<StanzaOutcome>;
+  /** Stanzas arrived on an open session (one, or a batch, in order): returns the answers to send back. */
+  readonly onStanzas: (ws: WebSocket, attachment: OpenAttachment, payloads: readonly Uint8Array[]) => Promise<StanzaOutcome>;
 }
 
 /**
@@ -82,7 +82,7 @@ async function onFirstMessage(
   const client = await authorizeClient(deps.env, deps.devices, attachment.networkId, first.client.clientHello, first.client.clientStaticKey, deps.now());
   const { frame: reply, channel } = await responder.respond(serverHello);
   ws.send(reply);
-  await openSession(ws, attachment, client.deviceId, channel!, deps);
+  await openSession(ws, attachment, client, channel!, deps);
 }
 
 async function onFinishMessage(
@@ -94,13 +94,13 @@ async function onFinishMessage(
   const responder = await PipesResponder.restore(attachment.responder, deps.identity.staticKey);
   const { client, channel } = await responder.readFinish(frame);
   const authorized = await authorizeClient(deps.env, deps.devices, attachment.networkId, client.clientHello, client.clientStaticKey, deps.now());
-  await openSession(ws, attachment, authorized.deviceId, channel, deps);
+  await openSession(ws, attachment, authorized, channel, deps);
 }
 
 async function openSession(
   ws: WebSocket,
   attachment: SocketAttachment,
-  deviceId: string,
+  client: AuthorizedClient,
   channel: SecureChannel,
   deps: ConnectionDeps,
 ): Promise<void> {
@@ -109,14 +109,15 @@ async function openSession(
     phase: "open",
     networkId: attachment.networkId,
     openedAtMs: attachment.openedAtMs,
-    deviceId,
+    deviceId: client.deviceId,
     sessionId,
     channel: channel.snapshot(),
     lastSentSeq: 0,
     backlogSent: false,
+    batches: client.stanzaBatches,
   });
   rememberChannel(ws, channel);
-  await sendControl(ws, { kind: "ready", sessionId, serverTimeMs: deps.now() });
+  await sendControl(ws, { kind: "ready", sessionId, serverTimeMs: deps.now(), stanzaBatches: true });
   await deps.onOpen(ws);
 }
 
@@ -132,8 +133,10 @@ async function onTransport(ws: WebSocket, attachment: OpenAttachment, frame: Uin
     if (control.kind === "ping") await sendControl(ws, { kind: "pong", id: control.id });
     return;
   }
-  const outcome = await deps.onStanza(ws, current, payload);
-  for (const reply of outcome.replies) await sendStanza(ws, reply);
+  // A malformed batch is refused whole, before any of its stanzas is acted on.
+  const payloads = kind === Channel.STANZAS ? decodeBatch(payload) : [payload];
+  const outcome = await deps.onStanzas(ws, current, payloads);
+  await sendStanzas(ws, outcome.replies, stanzaBytes);
   // After the answers, so the device learns why its session ends.
   if (outcome.close) ws.close(outcome.close.code, outcome.close.reason);
 }

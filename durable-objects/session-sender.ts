@@ -1,6 +1,6 @@
 import { utf8 } from "../protocol/bytes.ts";
 import { encodeControl, type Control } from "../protocol/messages.ts";
-import { Channel, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
+import { Channel, encodeBatch, frameRuns, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
 import { serializeXml, type XmlElement } from "../protocol/xml/index.ts";
 import { readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
 
@@ -41,8 +41,39 @@ export async function sendOnSession(
   ws.send(await sealing);
 }
 
+export function stanzaBytes(stanza: XmlElement | string): Uint8Array {
+  return utf8.encode(typeof stanza === "string" ? stanza : serializeXml(stanza));
+}
+
 export function sendStanza(ws: WebSocket, stanza: XmlElement | string, update?: (a: OpenAttachment) => OpenAttachment): Promise<void> {
-  return sendOnSession(ws, Channel.STANZA, utf8.encode(typeof stanza === "string" ? stanza : serializeXml(stanza)), update);
+  return sendOnSession(ws, Channel.STANZA, stanzaBytes(stanza), update);
+}
+
+/** Whether this session's device reads several stanzas per transport message. */
+export function readsBatches(ws: WebSocket): boolean {
+  const attachment = readAttachment(ws);
+  return attachment?.phase === "open" && attachment.batches === true;
+}
+
+/**
+ * Sends stanzas in order, in as few transport messages as the session allows: one per
+ * stanza for a device that did not ask for batches. `update` runs with each message's last
+ * item, so what it records (the delivery cursor) is true of what has gone out.
+ */
+export async function sendStanzas<T>(
+  ws: WebSocket,
+  items: readonly T[],
+  bytesOf: (item: T) => Uint8Array,
+  update?: (a: OpenAttachment, last: T) => OpenAttachment,
+): Promise<void> {
+  const encoded = items.map((item) => ({ item, bytes: bytesOf(item) }));
+  const runs = readsBatches(ws) ? frameRuns(encoded, (e) => e.bytes.length) : encoded.map((e) => [e]);
+  for (const run of runs) {
+    const last = run[run.length - 1]!.item;
+    const record = update ? (a: OpenAttachment) => update(a, last) : undefined;
+    if (run.length === 1) await sendOnSession(ws, Channel.STANZA, run[0]!.bytes, record);
+    else await sendOnSession(ws, Channel.STANZAS, encodeBatch(run.map((e) => e.bytes)), record);
+  }
 }
 
 export function sendControl(ws: WebSocket, control: Control): Promise<void> {

@@ -23,6 +23,8 @@ export type SocketAttachment =
       readonly lastSentSeq: number;
       /** Whether the end-of-backlog marker went out. */
       readonly backlogSent: boolean;
+      /** The device reads several stanzas per transport message (its ClientHello said so). */
+      readonly batches?: boolean;
     }
   /**
    * Closed by the gateway. The runtime keeps listing a socket in getWebSockets() until the
@@ -32,12 +34,23 @@ export type SocketAttachment =
 
 export type OpenAttachment = Extract<SocketAttachment, { phase: "open" }>;
 
+// Read several times per frame, written once or twice: the last written value is kept here,
+// and the runtime's copy (a structured clone) is read only after a wake, when a socket is new
+// to this instance.
+const current = new WeakMap<WebSocket, SocketAttachment>();
+
 export function readAttachment(ws: WebSocket): SocketAttachment | null {
-  return (ws.deserializeAttachment() as SocketAttachment | null) ?? null;
+  const known = current.get(ws);
+  if (known) return known;
+  const stored = (ws.deserializeAttachment() as SocketAttachment | null) ?? null;
+  if (stored) current.set(ws, stored);
+  return stored;
 }
 
+/** Written through: the runtime's copy is what a socket wakes with after hibernation. */
 export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
   ws.serializeAttachment(attachment);
+  current.set(ws, attachment);
 }
 
 /** A socket still waiting for its handshake to finish: it holds memory and has a deadline. */

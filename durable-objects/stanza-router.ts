@@ -8,7 +8,7 @@ import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/in
 import type { Consent } from "./consent.ts";
 import type { ClaimResult, DeliveryResult, Envelope } from "./delivery.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
-import type { Inbox } from "./inbox.ts";
+import type { AckedItem, Inbox } from "./inbox.ts";
 import type { PrekeyStore } from "./prekey-store.ts";
 
 import type { ProviderQuota } from "./provider-quota.ts";
@@ -26,7 +26,8 @@ export interface RouterContext {
   readonly senderLimit: TokenBucket;
   readonly lookupLimit: TokenBucket;
   readonly providerQuota: ProviderQuota;
-  readonly deliverTo: (networkId: string, envelope: Envelope) => Promise<DeliveryResult>;
+  /** Delivers envelopes to one user, in order; one result per envelope. */
+  readonly deliverTo: (networkId: string, envelopes: readonly Envelope[]) => Promise<readonly DeliveryResult[]>;
   readonly prekeys: PrekeyStore;
   /** Claims bundles from a user's object (this one included) on behalf of this user. */
   readonly claimBundles: (networkId: string) => Promise<ClaimResult>;
@@ -40,39 +41,132 @@ export interface StanzaOutcome {
   readonly close?: { readonly code: number; readonly reason: string };
 }
 
-/**
- * Handles one stanza from a device and returns what to answer on its socket. Every stanza
- * but an ack gets exactly one answer: an ack, a nack with a reason code, or an iq result.
- */
-export async function routeStanza(ctx: RouterContext, bytes: Uint8Array): Promise<StanzaOutcome> {
+/** A stanza read far enough to answer: its element name and usable ID, and what it asks. */
+type Read = { readonly reply: XmlElement } | { readonly name: string; readonly id: string | undefined; readonly stanza: ClientStanza };
+
+function read(bytes: Uint8Array): Read {
   let el: XmlElement;
   try {
     el = parseXml(bytes, { maxBytes: MAX_STANZA_BYTES });
   } catch (err) {
     if (!(err instanceof XmlError)) throw err;
-    return { replies: [nack("stanza", undefined, err.code === "too-large" ? "too-large" : "malformed", err.message)] };
+    return { reply: nack("stanza", undefined, err.code === "too-large" ? "too-large" : "malformed", err.message) };
   }
   const id = STANZA_ID.test(el.attrs.id ?? "") ? el.attrs.id : undefined;
-  let stanza: ClientStanza;
   try {
-    stanza = readClientStanza(el);
+    return { name: el.name, id, stanza: readClientStanza(el) };
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
-    return { replies: [nack(el.name, id, err.code, err.message)] };
+    return { reply: nack(el.name, id, err.code, err.message) };
   }
-  try {
-    // A suspended provider's users keep no session: their next stanza is refused and ends it.
-    if (stanza.kind !== "ack" && !(await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs))) {
-      const reason = "the provider of this user is suspended";
-      return { replies: [nack(el.name, id, "forbidden", reason)], close: { code: CloseCode.FORBIDDEN, reason } };
+}
+
+function failure(name: string, id: string | undefined, err: unknown): XmlElement {
+  if (err instanceof StanzaError) return nack(name, id, err.code, err.message, { ...err.attrs });
+  if (err instanceof KeyFormatError) return nack(name, id, "malformed", err.message);
+  console.error("stanza routing failed", err);
+  return nack(name, id, "internal", "the gateway could not process this stanza; retrying is safe");
+}
+
+/**
+ * Handles the stanzas of one transport message (one, or a batch) from a device, in order,
+ * and returns what to answer. Every stanza but an ack gets exactly one answer: an ack, a nack
+ * with a reason code, or an iq result. Consecutive messages and receipts travel together:
+ * one delivery call per recipient, each keeping its stanzas' order; anything else waits for
+ * the deliveries before it, so a batch means what the same stanzas sent one by one mean.
+ */
+export async function routeStanzas(ctx: RouterContext, batch: readonly Uint8Array[]): Promise<StanzaOutcome> {
+  const replies: XmlElement[] = [];
+  const acks: AckedItem[] = [];
+  let run: Deliverable[] = [];
+  let close: StanzaOutcome["close"];
+  const flush = async () => {
+    if (run.length > 0) await deliverRun(ctx, run, replies);
+    run = [];
+  };
+  for (const bytes of batch) {
+    const r = read(bytes);
+    if ("reply" in r) {
+      replies.push(r.reply);
+      continue;
     }
-    return { replies: await route(ctx, stanza) };
-  } catch (err) {
-    if (err instanceof StanzaError) return { replies: [nack(el.name, id, err.code, err.message, { ...err.attrs })] };
-    if (err instanceof KeyFormatError) return { replies: [nack(el.name, id, "malformed", err.message)] };
-    console.error("stanza routing failed", err);
-    return { replies: [nack(el.name, id, "internal", "the gateway could not process this stanza; retrying is safe")] };
+    const { name, id, stanza } = r;
+    if (stanza.kind === "ack") {
+      acks.push({ class: stanza.class, from: stanza.from, key: stanza.class === "receipt" ? `${stanza.id}:${stanza.type}` : stanza.id });
+      continue; // acks are never answered: acknowledging an ack would never end
+    }
+    try {
+      // A suspended provider's users keep no session: their stanzas are refused and it ends.
+      if (close || !(await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs))) {
+        const reason = "the provider of this user is suspended";
+        replies.push(nack(name, id, "forbidden", reason));
+        close = { code: CloseCode.FORBIDDEN, reason };
+        continue;
+      }
+    } catch (err) {
+      replies.push(failure(name, id, err));
+      continue;
+    }
+    if (stanza.kind === "message" || stanza.kind === "receipt") {
+      // Held until its delivery answers; a slot that were somehow never filled refuses, never acks.
+      const slot = replies.push(UNANSWERED(name, stanza.id)) - 1;
+      try {
+        await spend(ctx);
+        run.push({ to: stanza.to, envelope: envelopeOf(ctx, stanza), slot, name });
+      } catch (err) {
+        replies[slot] = failure(name, id, err);
+      }
+      continue;
+    }
+    await flush();
+    try {
+      replies.push(...(await route(ctx, stanza)));
+    } catch (err) {
+      replies.push(failure(name, id, err));
+    }
   }
+  await flush();
+  if (acks.length > 0) ctx.inbox.acknowledge(ctx.deviceId, acks);
+  return close ? { replies, close } : { replies };
+}
+
+interface Deliverable {
+  readonly to: string;
+  readonly envelope: Extract<Envelope, { kind: "message" | "receipt" }>;
+  /** Where its answer goes in `replies`. */
+  readonly slot: number;
+  readonly name: string;
+}
+
+const UNANSWERED = (name: string, id: string) => nack(name, id, "internal", "the gateway could not process this stanza; retrying is safe");
+
+function envelopeOf(ctx: RouterContext, s: Extract<ClientStanza, { kind: "message" | "receipt" }>): Deliverable["envelope"] {
+  const from = { from: ctx.networkId, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t: ctx.nowMs };
+  return s.kind === "message" ? { kind: "message", ...from, type: s.type, encs: s.encs } : { kind: "receipt", ...from, type: s.type };
+}
+
+/** One delivery call per recipient, concurrently; each answer lands in its stanza's slot. */
+async function deliverRun(ctx: RouterContext, run: readonly Deliverable[], replies: XmlElement[]): Promise<void> {
+  const byRecipient = new Map<string, Deliverable[]>();
+  for (const d of run) byRecipient.set(d.to, [...(byRecipient.get(d.to) ?? []), d]);
+  await Promise.all(
+    [...byRecipient].map(async ([to, items]) => {
+      let results: readonly DeliveryResult[];
+      try {
+        results = await ctx.deliverTo(to, items.map((d) => d.envelope));
+      } catch (err) {
+        for (const d of items) replies[d.slot] = failure(d.name, d.envelope.id, err);
+        return;
+      }
+      items.forEach((d, i) => {
+        try {
+          replies[d.slot] = answer(results[i]!, d.name, d.envelope.id, d.envelope.t);
+        } catch (err) {
+          replies[d.slot] = failure(d.name, d.envelope.id, err);
+        }
+      });
+    }),
+  );
 }
 
 /** The per-user stanza budget, spent by everything that costs the gateway or a recipient work. */
@@ -99,31 +193,18 @@ function answer(result: DeliveryResult, cls: string, id: string, t: number): Xml
   return ack(cls, id, { t, duplicate: result.duplicate ? "true" : undefined });
 }
 
-async function route(ctx: RouterContext, s: ClientStanza): Promise<XmlElement[]> {
+/** Everything but messages, receipts and acks, which routeStanzas handles in runs. */
+async function route(ctx: RouterContext, s: Exclude<ClientStanza, { kind: "message" | "receipt" | "ack" }>): Promise<XmlElement[]> {
   const from = ctx.networkId;
   const t = ctx.nowMs;
   switch (s.kind) {
-    case "message": {
-      await spend(ctx);
-      const envelope: Envelope = { kind: "message", from, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t, type: s.type, encs: s.encs };
-      return [answer(await ctx.deliverTo(s.to, envelope), "message", s.id, t)];
-    }
-    case "receipt": {
-      await spend(ctx);
-      const envelope: Envelope = { kind: "receipt", from, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t, type: s.type };
-      return [answer(await ctx.deliverTo(s.to, envelope), "receipt", s.id, t)];
-    }
-    case "ack": {
-      const key = s.class === "receipt" ? `${s.id}:${s.type}` : s.id;
-      ctx.inbox.acknowledge(ctx.deviceId, s.class, s.from, key);
-      return []; // acks are never answered: acknowledging an ack would never end
-    }
     case "presence":
     case "chatstate": {
       await spend(ctx);
       const attrs: Record<string, string> = s.kind === "presence" ? { type: s.type } : { state: s.state };
       const envelope: Envelope = { kind: "ephemeral", from, fromProvider: providerOf(ctx), stanza: s.kind, attrs };
-      return [answer(await ctx.deliverTo(s.to, envelope), s.kind, s.id, t)];
+      const [result] = await ctx.deliverTo(s.to, [envelope]);
+      return [answer(result!, s.kind, s.id, t)];
     }
     case "iq":
       return [await iq(ctx, s.id, s.query)];

@@ -23,7 +23,7 @@ import { PushQueue } from "./push-queue.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { sendStanza } from "./session-sender.ts";
 import { awaitingHandshake, closeSocket, readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
-import { routeStanza } from "./stanza-router.ts";
+import { routeStanzas } from "./stanza-router.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import { UserSchema } from "./user-schema.ts";
 
@@ -55,6 +55,8 @@ export const MAX_DEVICES_PER_USER = 16;
  */
 export class UserObject extends DurableObject<Env> {
   readonly #queue = new SerialQueue<WebSocket>();
+  /** Sockets with a live-delivery flush queued that has not started yet. */
+  readonly #flushWaiting = new WeakSet<WebSocket>();
   readonly #devices: DeviceRegistry;
   readonly #consent: Consent;
   readonly #inbox: Inbox;
@@ -98,12 +100,30 @@ export class UserObject extends DurableObject<Env> {
 
   /** Delivery RPC from another user's object (or this one): admit, store durably, then fan out. */
   async deliver(envelope: Envelope): Promise<DeliveryResult> {
-    if (!this.#schema.exists()) return UNKNOWN_RECIPIENT;
+    return (await this.deliverMany([envelope]))[0]!;
+  }
+
+  /**
+   * Several envelopes from one sender's object, in order, one result each: every accepted one
+   * is stored before this returns (the sender acks after), and devices online get them in one
+   * pass rather than one per envelope.
+   */
+  async deliverMany(envelopes: readonly Envelope[]): Promise<DeliveryResult[]> {
+    if (!this.#schema.exists()) return envelopes.map(() => UNKNOWN_RECIPIENT);
     const now = Date.now();
-    if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
-    const result = accept(this.#recipient(), envelope, now);
-    if (result.ok && !result.duplicate) await this.#fanOut(envelope.kind === "message", now);
-    return result;
+    let stored = false;
+    let message = false;
+    const results = envelopes.map((envelope) => {
+      if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
+      const result = accept(this.#recipient(), envelope, now);
+      if (result.ok && !result.duplicate) {
+        stored = true;
+        message ||= envelope.kind === "message";
+      }
+      return result;
+    });
+    if (stored) await this.#fanOut(message, now);
+    return results;
   }
 
   /**
@@ -190,7 +210,7 @@ export class UserObject extends DurableObject<Env> {
           this.#push.cancel(attachment.deviceId);
           await flushInbox(socket, this.#inbox);
         },
-        onStanza: (_socket, attachment, payload) => routeStanza(this.#routerContext(attachment), payload),
+        onStanzas: (_socket, attachment, payloads) => routeStanzas(this.#routerContext(attachment), payloads),
       });
     });
   }
@@ -257,11 +277,11 @@ export class UserObject extends DurableObject<Env> {
       senderLimit: this.#senderLimit,
       lookupLimit: this.#lookupLimit,
       providerQuota: this.#providerQuota,
-      deliverTo: async (to: string, envelope: Envelope): Promise<DeliveryResult> => {
-        if (to === attachment.networkId) return this.deliver(envelope);
+      deliverTo: async (to: string, envelopes: readonly Envelope[]): Promise<readonly DeliveryResult[]> => {
+        if (to === attachment.networkId) return this.deliverMany(envelopes);
         // Asked before the stub is called: calling it would give a never-enrolled name an object.
-        if ((await enrolledProvider(this.env.DIRECTORY, to)) === null) return UNKNOWN_RECIPIENT;
-        return this.#userStub(to).deliver(envelope);
+        if ((await enrolledProvider(this.env.DIRECTORY, to)) === null) return envelopes.map(() => UNKNOWN_RECIPIENT);
+        return this.#userStub(to).deliverMany(envelopes);
       },
       prekeys: this.#prekeys,
       claimBundles: async (user: string): Promise<ClaimResult> => {
@@ -285,7 +305,14 @@ export class UserObject extends DurableObject<Env> {
   async #fanOut(pushOffline: boolean, now: number): Promise<void> {
     const open = this.#openSockets();
     for (const { ws } of open) {
-      void this.#queue.run(ws, () => flushInbox(ws, this.#inbox)).catch((err) => console.warn("live delivery failed; the row stays queued", err));
+      // A flush already waiting in the socket's queue will read these rows too: one is enough.
+      if (this.#flushWaiting.has(ws)) continue;
+      this.#flushWaiting.add(ws);
+      const flush = () => {
+        this.#flushWaiting.delete(ws);
+        return flushInbox(ws, this.#inbox);
+      };
+      void this.#queue.run(ws, flush).catch((err) => console.warn("live delivery failed; the row stays queued", err));
     }
     if (!pushOffline) return;
     const online = new Set(open.map((s) => s.attachment.deviceId));

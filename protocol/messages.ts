@@ -30,6 +30,8 @@ export interface ClientHello {
   readonly deviceId: string;
   readonly providerToken: string;
   readonly clientVersion: string;
+  /** The client reads several stanzas per transport message (channel 0x02). */
+  readonly stanzaBatches?: boolean;
 }
 
 /** Provider JWTs are small; 8 KiB leaves room for large RSA kids and claims without inviting abuse. */
@@ -46,6 +48,7 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
     deviceId: boundedString("deviceId", m.deviceId, 128),
     providerToken: boundedString("providerToken", m.providerToken, MAX_PROVIDER_TOKEN),
     clientVersion: boundedString("clientVersion", m.clientVersion, 128),
+    stanzaBatches: m.stanzaBatches === true,
   };
 }
 
@@ -97,7 +100,8 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
 export type Control =
   | { readonly kind: "ping"; readonly id: number }
   | { readonly kind: "pong"; readonly id: number }
-  | { readonly kind: "ready"; readonly sessionId: string; readonly serverTimeMs: number }
+  /** `stanzaBatches`: the gateway reads several stanzas per transport message (channel 0x02). */
+  | { readonly kind: "ready"; readonly sessionId: string; readonly serverTimeMs: number; readonly stanzaBatches?: boolean }
   | { readonly kind: "error"; readonly code: string; readonly message: string };
 
 export function encodeControl(c: Control): Uint8Array {
@@ -107,7 +111,7 @@ export function encodeControl(c: Control): Uint8Array {
     case "pong":
       return pb.Control.encode({ pong: { id: c.id } }).finish();
     case "ready":
-      return pb.Control.encode({ ready: { sessionId: c.sessionId, serverTimeMs: c.serverTimeMs } }).finish();
+      return pb.Control.encode({ ready: { sessionId: c.sessionId, serverTimeMs: c.serverTimeMs, stanzaBatches: c.stanzaBatches } }).finish();
     case "error":
       return pb.Control.encode({ error: { code: c.code, message: c.message } }).finish();
   }
@@ -117,7 +121,7 @@ export function decodeControl(bytes: Uint8Array): Control {
   const m = decodeWith("Control", (b) => pb.Control.decode(b), bytes);
   if (m.ping) return { kind: "ping", id: m.ping.id ?? 0 };
   if (m.pong) return { kind: "pong", id: m.pong.id ?? 0 };
-  if (m.ready) return { kind: "ready", sessionId: m.ready.sessionId ?? "", serverTimeMs: Number(m.ready.serverTimeMs ?? 0) };
+  if (m.ready) return { kind: "ready", sessionId: m.ready.sessionId ?? "", serverTimeMs: Number(m.ready.serverTimeMs ?? 0), stanzaBatches: m.ready.stanzaBatches === true };
   if (m.error) return { kind: "error", code: m.error.code ?? "", message: m.error.message ?? "" };
   throw new MessageFormatError("Control frame of unknown kind");
 }

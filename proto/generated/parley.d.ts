@@ -800,6 +800,9 @@ export namespace parley {
             /** ClientHello clientVersion. */
             clientVersion: string;
 
+            /** ClientHello stanzaBatches. */
+            stanzaBatches: boolean;
+
             /**
              * Encodes the specified ClientHello message. Does not implicitly {@link parley.v1.ClientHello.verify|verify} messages.
              * @param message ClientHello message or plain object to encode
@@ -835,6 +838,9 @@ export namespace parley {
 
                 /** ClientHello clientVersion */
                 clientVersion?: (string|null);
+
+                /** ClientHello stanzaBatches */
+                stanzaBatches?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1273,6 +1279,9 @@ export namespace parley {
             /** Ready serverTimeMs. */
             serverTimeMs: (number|Long);
 
+            /** Ready stanzaBatches. */
+            stanzaBatches: boolean;
+
             /**
              * Encodes the specified Ready message. Does not implicitly {@link parley.v1.Ready.verify|verify} messages.
              * @param message Ready message or plain object to encode
@@ -1302,6 +1311,9 @@ export namespace parley {
 
                 /** Ready serverTimeMs */
                 serverTimeMs?: (number|Long|null);
+
+                /** Ready stanzaBatches */
+                stanzaBatches?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

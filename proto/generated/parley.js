@@ -2001,6 +2001,7 @@ export const parley = $root.parley = (() => {
              * @property {string|null} [deviceId] ClientHello deviceId
              * @property {string|null} [providerToken] ClientHello providerToken
              * @property {string|null} [clientVersion] ClientHello clientVersion
+             * @property {boolean|null} [stanzaBatches] ClientHello stanzaBatches
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2065,6 +2066,14 @@ export const parley = $root.parley = (() => {
             ClientHello.prototype.clientVersion = "";
 
             /**
+             * ClientHello stanzaBatches.
+             * @member {boolean} stanzaBatches
+             * @memberof parley.v1.ClientHello
+             * @instance
+             */
+            ClientHello.prototype.stanzaBatches = false;
+
+            /**
              * Encodes the specified ClientHello message. Does not implicitly {@link parley.v1.ClientHello.verify|verify} messages.
              * @function encode
              * @memberof parley.v1.ClientHello
@@ -2088,6 +2097,8 @@ export const parley = $root.parley = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.providerToken);
                 if (message.clientVersion != null && $Object.hasOwnProperty.call(message, "clientVersion") && message.clientVersion !== "")
                     writer.uint32(/* id 4, wireType 2 =*/34).string(message.clientVersion);
+                if (message.stanzaBatches != null && $Object.hasOwnProperty.call(message, "stanzaBatches") && message.stanzaBatches !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.stanzaBatches);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2166,6 +2177,15 @@ export const parley = $root.parley = (() => {
                                 message.clientVersion = value;
                             else
                                 delete message.clientVersion;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.stanzaBatches = value;
+                            else
+                                delete message.stanzaBatches;
                             continue;
                         }
                     }
@@ -3183,6 +3203,7 @@ export const parley = $root.parley = (() => {
              * @typedef {Object} parley.v1.Ready.$Properties
              * @property {string|null} [sessionId] Ready sessionId
              * @property {number|Long|null} [serverTimeMs] Ready serverTimeMs
+             * @property {boolean|null} [stanzaBatches] Ready stanzaBatches
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3231,6 +3252,14 @@ export const parley = $root.parley = (() => {
             Ready.prototype.serverTimeMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Ready stanzaBatches.
+             * @member {boolean} stanzaBatches
+             * @memberof parley.v1.Ready
+             * @instance
+             */
+            Ready.prototype.stanzaBatches = false;
+
+            /**
              * Encodes the specified Ready message. Does not implicitly {@link parley.v1.Ready.verify|verify} messages.
              * @function encode
              * @memberof parley.v1.Ready
@@ -3250,6 +3279,8 @@ export const parley = $root.parley = (() => {
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.sessionId);
                 if (message.serverTimeMs != null && $Object.hasOwnProperty.call(message, "serverTimeMs") && (typeof message.serverTimeMs === "object" ? message.serverTimeMs.low || message.serverTimeMs.high : message.serverTimeMs !== 0))
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.serverTimeMs);
+                if (message.stanzaBatches != null && $Object.hasOwnProperty.call(message, "stanzaBatches") && message.stanzaBatches !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.stanzaBatches);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3310,6 +3341,15 @@ export const parley = $root.parley = (() => {
                                 message.serverTimeMs = value;
                             else
                                 delete message.serverTimeMs;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.stanzaBatches = value;
+                            else
+                                delete message.stanzaBatches;
                             continue;
                         }
                     }

@@ -26,11 +26,14 @@ export const FrameTag = {
 
 /**
  * Transport plaintexts start with a channel byte: stanzas (UTF-8 XML) and transport
- * control (protobuf Control: ready, ping/pong, errors) never share a parser.
+ * control (protobuf Control: ready, ping/pong, errors) never share a parser. STANZAS carries
+ * several stanzas, length-prefixed (stanza-batch.ts); a peer sends it only to a peer that
+ * said it reads it (ClientHello / Ready `stanza_batches`).
  */
 export const Channel = {
   STANZA: 0x00,
   CONTROL: 0x01,
+  STANZAS: 0x02,
 } as const;
 export type ChannelId = (typeof Channel)[keyof typeof Channel];
 

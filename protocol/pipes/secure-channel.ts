@@ -71,7 +71,7 @@ export class SecureChannel {
     if (frame.length < 17) throw new NoiseError("truncated", "transport message shorter than its tag");
     const plaintext = await this.receive.decryptWithAd(EMPTY, frame);
     const channel = plaintext[0];
-    if (channel !== Channel.STANZA && channel !== Channel.CONTROL) {
+    if (channel !== Channel.STANZA && channel !== Channel.CONTROL && channel !== Channel.STANZAS) {
       throw new NoiseError("invalid-state", `unknown transport channel ${channel}`);
     }
     return { channel, payload: plaintext.subarray(1) };

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SocketAttachment } from "../../durable-objects/socket-attachment.ts";
+import { readAttachment, writeAttachment, type SocketAttachment } from "../../durable-objects/socket-attachment.ts";
 import { CloseCode } from "../../protocol/close-codes.ts";
 import { decodeControl, encodeControl } from "../../protocol/messages.ts";
 import { Channel, PipesInitiator } from "../../protocol/pipes/index.ts";
@@ -68,7 +68,7 @@ describe("transport state across hibernation and eviction", () => {
     // Age every connection past the deadline instead of waiting 30 s.
     await runInDurableObject(stub, (_instance, state) => {
       for (const ws of state.getWebSockets()) {
-        ws.serializeAttachment({ ...(ws.deserializeAttachment() as SocketAttachment), openedAtMs: 0 });
+        writeAttachment(ws, { ...readAttachment(ws)!, openedAtMs: 0 });
       }
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);

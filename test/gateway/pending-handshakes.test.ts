@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SocketAttachment } from "../../durable-objects/socket-attachment.ts";
+import { readAttachment, writeAttachment, type SocketAttachment } from "../../durable-objects/socket-attachment.ts";
 import { HANDSHAKE_TIMEOUT_MS, MAX_PENDING_HANDSHAKES } from "../../durable-objects/user-object.ts";
 import { nextAlarmAt } from "../../durable-objects/alarm-schedule.ts";
 import { CloseCode } from "../../protocol/close-codes.ts";
@@ -23,10 +23,10 @@ function rewriteOpenedAt(networkId: string, shift: (index: number, nowMs: number
     const deadlines: number[] = [];
     let i = 0;
     for (const ws of state.getWebSockets()) {
-      const a = ws.deserializeAttachment() as SocketAttachment;
-      if (!isPending(a, ws)) continue;
+      const a = readAttachment(ws);
+      if (!a || !isPending(a, ws)) continue;
       const openedAtMs = shift(i++, now, a.openedAtMs);
-      ws.serializeAttachment({ ...a, openedAtMs });
+      writeAttachment(ws, { ...a, openedAtMs });
       deadlines.push(openedAtMs + HANDSHAKE_TIMEOUT_MS);
     }
     return deadlines.sort((x, y) => x - y);
