@@ -20,8 +20,8 @@
 // ejabberd: stream + SASL PLAIN + bind + session + presence), each closed right after.
 // Memory: the gateway's RSS after warm-up and after the window-200 run; BENCH_MESSAGES sets
 // that run's length (default 5,000, so the whole run stays under ~3 minutes; the issue's memory goal is 200,000).
-// BENCH_PROFILE=1 adds a CPU profile of the gateway isolate during an extra window-200 run
-// in the harness (not the measured one: the profiler slows what it watches).
+// BENCH_PROFILE=1 adds CPU profiles of the gateway isolate during extra window-200 and
+// window-1 runs in the harness (not the measured one: the profiler slows what it watches).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -378,7 +378,7 @@ const GROUPS: readonly [string, (fn: string, file: string) => boolean][] = [
   ["other native / runtime", () => true],
 ];
 
-function groupProfile(profile: CpuProfile, bundlePath: string, perUnit: number, measuredCpuMs: number): string {
+function groupProfile(profile: CpuProfile, bundlePath: string, perUnit: number, measuredCpuMs: number, window: number): string {
   const fileOf = sourceFiles(bundlePath);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -409,7 +409,7 @@ function groupProfile(profile: CpuProfile, bundlePath: string, perUnit: number, 
     return `| ${g} | ${per(t)} | ${((100 * t) / busy).toFixed(1)}% | ${per((t / busy) * measuredCpuMs)} | ${top} |`;
   });
   return [
-    `\n#### Gateway CPU per message by group (window 200, ${perUnit} messages, profiled run; workerd CPU measured over it: ${ms(measuredCpuMs / perUnit)}/msg)`,
+    `\n#### Gateway CPU per message by group (window ${window}, ${perUnit} messages, profiled run; workerd CPU measured over it: ${ms(measuredCpuMs / perUnit)}/msg)`,
     `JS thread busy ${per(busy)}/msg; outside JS: (program) ${per(special.get("(program)") ?? 0)}, GC ${per(special.get("(garbage collector)") ?? 0)}, idle ${per(special.get("(idle)") ?? 0)} per message. workerd CPU not on the JS thread (I/O, other threads) ≈ measured − busy − program − GC.`,
     "| group | self time / msg | share of JS busy | share × measured workerd CPU | top functions (self / msg) |",
     "| --- | ---: | ---: | ---: | --- |",
@@ -478,11 +478,12 @@ describe("Parley vs ejabberd, same workload (issue 13)", () => {
     if (profiler) cleanups.push(async () => profiler.close());
     const extra = profiler
       ? async (link: Link) => {
-        const n = Math.min(MESSAGES, 5000);
-        const c0 = server.cpuMs();
-        const { profile } = await profiler.during(() => drive(link, server, 200, n, "profiled"));
-        const measured = server.cpuMs() - c0;
-        profiles.push(groupProfile(profile, bundles.gateway, n, measured), describeProfile(`Parley A -> B, window 200 (per message)`, profile, bundles.gateway, n));
+        for (const [window, n] of [[200, Math.min(MESSAGES, 5000)], [1, WINDOW1_MESSAGES]] as const) {
+          const c0 = server.cpuMs();
+          const { profile } = await profiler.during(() => drive(link, server, window, n, `profiled-w${window}`));
+          const measured = server.cpuMs() - c0;
+          profiles.push(groupProfile(profile, bundles.gateway, n, measured, window), describeProfile(`Parley A -> B, window ${window} (per message)`, profile, bundles.gateway, n));
+        }
       }
       : undefined;
     rows.push(await parleyRow("Parley, runtime harness (Miniflare)", { url: rt.url, adminToken: rt.state.secrets.ADMIN_TOKEN!, server, tag: "harness", extra }));

@@ -44,14 +44,19 @@ export interface Recipient {
   readonly inbox: Inbox;
 }
 
-const refuse = (code: NackCode, text: string, attrs?: Record<string, string>): DeliveryResult => ({ ok: false, code, text, attrs });
+type Refusal = Extract<DeliveryResult, { ok: false }>;
+
+const refuse = (code: NackCode, text: string, attrs?: Record<string, string>): Refusal => ({ ok: false, code, text, attrs });
+
+/** What admitting an envelope decided: an item to store, or a refusal. */
+export type Admitted = { readonly ok: true; readonly item: NewItem } | Refusal;
 
 /**
- * Decides on and stores a stored-and-forwarded envelope (everything but ephemerals) in the
- * recipient's inbox. Synchronous: admission, device-list check and the write happen in one
- * uninterrupted step of the recipient's object.
+ * Decides on a stored-and-forwarded envelope (everything but ephemerals) for the recipient:
+ * consent, the device-list check, and the per-device stanzas to store. Synchronous, so
+ * admission and the write that follows happen in one uninterrupted step of the object.
  */
-export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>, nowMs: number): DeliveryResult {
+export function admit(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>): Admitted {
   const owner = r.devices.owner();
   if (!owner) return refuse("unknown-recipient", "no such user");
   if (e.kind !== "notice") {
@@ -59,7 +64,6 @@ export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>
     if (admission !== "ok") return refuse("recipient-refused", admission === "blocked" ? "the recipient blocked the sender" : "the recipient does not accept this provider");
   }
   const devices = r.devices.deviceIds();
-  let item: NewItem;
   if (e.kind === "message") {
     const addressed = e.encs.map((x) => x.device).sort();
     if (addressed.length !== devices.length || addressed.some((d, i) => d !== devices[i])) {
@@ -67,14 +71,20 @@ export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>
       return refuse("device-list-mismatch", "encrypt for exactly the recipient's devices", { devices: devices.join(" ") });
     }
     const perDevice = new Map(e.encs.map((enc) => [enc.device, serializeXml(deliveredMessage({ ...e, enc }))]));
-    item = { class: "message", sender: e.from, key: e.id, perDevice, notifySender: true };
-  } else if (e.kind === "receipt") {
-    const xml = serializeXml(deliveredReceipt(e));
-    item = { class: "receipt", sender: e.from, key: `${e.id}:${e.type}`, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false };
-  } else {
-    const xml = serializeXml(notification(e.type, e.id, e.from, e.t, e.attrs));
-    const targets = e.device ? devices.filter((d) => d === e.device) : devices;
-    item = { class: "notification", sender: e.from, key: e.id, perDevice: new Map(targets.map((d) => [d, xml])), notifySender: false };
+    return { ok: true, item: { class: "message", sender: e.from, key: e.id, perDevice, notifySender: true } };
   }
-  return { ok: true, duplicate: r.inbox.store(item, nowMs).duplicate };
+  if (e.kind === "receipt") {
+    const xml = serializeXml(deliveredReceipt(e));
+    return { ok: true, item: { class: "receipt", sender: e.from, key: `${e.id}:${e.type}`, perDevice: new Map(devices.map((d) => [d, xml])), notifySender: false } };
+  }
+  const xml = serializeXml(notification(e.type, e.id, e.from, e.t, e.attrs));
+  const targets = e.device ? devices.filter((d) => d === e.device) : devices;
+  return { ok: true, item: { class: "notification", sender: e.from, key: e.id, perDevice: new Map(targets.map((d) => [d, xml])), notifySender: false } };
+}
+
+/** Admits and stores one envelope in the recipient's inbox. */
+export function accept(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>, nowMs: number): DeliveryResult {
+  const admitted = admit(r, e);
+  if (!admitted.ok) return admitted;
+  return { ok: true, duplicate: r.inbox.store([admitted.item], nowMs)[0]!.duplicate };
 }

@@ -71,36 +71,73 @@ export const INBOX_TABLES: readonly string[] = [
   "CREATE INDEX IF NOT EXISTS accepted_by_time ON accepted (accepted_at)",
 ];
 
+/** Rows kept for the next fan-out; more means something stored without fanning out, and live feeds must re-read. */
+const MAX_FRESH = 1024;
+
 export class Inbox {
   #prunedAtMs = 0;
+  #fresh: InboxRow[] = [];
+  #freshComplete = true;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly ttlMs: number,
   ) {}
 
-  /** Stores an item for each of its devices in one transaction; `duplicate` if it was accepted before. */
-  store(item: NewItem, nowMs: number): { duplicate: boolean } {
-    return this.storage.transactionSync(() => {
-      const sql = this.storage.sql;
+  /**
+   * Stores items, each for each of its devices, all in one transaction; per item, `duplicate`
+   * if it was accepted before (then nothing of it is stored again).
+   */
+  store(items: readonly NewItem[], nowMs: number): { duplicate: boolean }[] {
+    const sql = this.storage.sql;
+    const stored = this.storage.transactionSync(() => {
       // Housekeeping once a minute, not per message: a row outliving its TTL by up to a minute only
       // extends duplicate suppression for its ID.
       if (nowMs - this.#prunedAtMs > 60_000) {
         sql.exec("DELETE FROM accepted WHERE accepted_at < ?", nowMs - this.ttlMs);
         this.#prunedAtMs = nowMs;
       }
-      const first = sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", item.class, item.sender, item.key, nowMs);
-      first.toArray();
-      if (first.rowsWritten === 0) return { duplicate: true };
-      for (const [deviceId, stanza] of item.perDevice) {
-        sql.exec(
-          `INSERT INTO inbox (device_id, class, sender, key, stanza, notify_sender, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          deviceId, item.class, item.sender, item.key, stanza, item.notifySender ? 1 : 0, nowMs, nowMs + this.ttlMs,
-        );
-      }
-      return { duplicate: false };
+      return items.map((item) => this.#storeOne(sql, item, nowMs));
     });
+    // Only after the transaction succeeded: a row live delivery hands out must exist.
+    for (const rows of stored) if (rows) this.#remember(rows);
+    return stored.map((rows) => ({ duplicate: rows === null }));
+  }
+
+  #storeOne(sql: SqlStorage, item: NewItem, nowMs: number): InboxRow[] | null {
+    const first = sql.exec("INSERT INTO accepted (class, sender, key, accepted_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", item.class, item.sender, item.key, nowMs);
+    first.toArray();
+    if (first.rowsWritten === 0) return null;
+    const rows: InboxRow[] = [];
+    for (const [deviceId, stanza] of item.perDevice) {
+      const inserted = sql.exec<{ seq: number }>(
+        `INSERT INTO inbox (device_id, class, sender, key, stanza, notify_sender, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
+        deviceId, item.class, item.sender, item.key, stanza, item.notifySender ? 1 : 0, nowMs, nowMs + this.ttlMs,
+      ).toArray()[0];
+      if (inserted) rows.push({ seq: inserted.seq, deviceId, class: item.class, sender: item.sender, key: item.key, stanza, notifySender: item.notifySender });
+    }
+    return rows;
+  }
+
+  #remember(rows: readonly InboxRow[]): void {
+    if (this.#fresh.length + rows.length > MAX_FRESH) {
+      this.#fresh = [];
+      this.#freshComplete = false;
+      return;
+    }
+    this.#fresh.push(...rows);
+  }
+
+  /**
+   * Rows stored since the last call, in seq order, so live delivery needs no read back;
+   * `complete` is false if some were not kept (then only a read of the table is the truth).
+   */
+  takeFresh(): { readonly rows: readonly InboxRow[]; readonly complete: boolean } {
+    const taken = { rows: this.#fresh, complete: this.#freshComplete };
+    this.#fresh = [];
+    this.#freshComplete = true;
+    return taken;
   }
 
   /** Rows for a device after `afterSeq`, in arrival order. */

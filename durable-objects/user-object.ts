@@ -9,14 +9,14 @@ import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { ephemeral } from "../protocol/stanzas/index.ts";
 import { nextAlarmAt } from "./alarm-schedule.ts";
-import { flushInbox } from "./backlog.ts";
+import { flushInbox, forgetLive, offerLive } from "./backlog.ts";
 import { Consent } from "./consent.ts";
-import { accept, noticeId, type ClaimResult, type DeliveryResult, type Envelope } from "./delivery.ts";
+import { accept, admit, noticeId, type ClaimResult, type DeliveryResult, type Envelope } from "./delivery.ts";
 import { PrekeyStore } from "./prekey-store.ts";
 import { publishedBundleJson } from "../gateway/keys/published-bundle.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
-import { Inbox } from "./inbox.ts";
+import { Inbox, type NewItem } from "./inbox.ts";
 import { handleFrame } from "./noise-connection.ts";
 import { ProviderQuota } from "./provider-quota.ts";
 import { PushQueue } from "./push-queue.ts";
@@ -111,18 +111,26 @@ export class UserObject extends DurableObject<Env> {
   async deliverMany(envelopes: readonly Envelope[]): Promise<DeliveryResult[]> {
     if (!this.#schema.exists()) return envelopes.map(() => UNKNOWN_RECIPIENT);
     const now = Date.now();
-    let stored = false;
-    let message = false;
-    const results = envelopes.map((envelope) => {
-      if (envelope.kind === "ephemeral") return this.#deliverEphemeral(envelope);
-      const result = accept(this.#recipient(), envelope, now);
-      if (result.ok && !result.duplicate) {
-        stored = true;
-        message ||= envelope.kind === "message";
+    const results: DeliveryResult[] = [];
+    const admitted: { readonly at: number; readonly item: NewItem }[] = [];
+    for (const envelope of envelopes) {
+      if (envelope.kind === "ephemeral") {
+        results.push(this.#deliverEphemeral(envelope));
+        continue;
       }
-      return result;
+      const decision = admit(this.#recipient(), envelope);
+      if (decision.ok) admitted.push({ at: results.length, item: decision.item });
+      results.push(decision.ok ? { ok: true, duplicate: false } : decision);
+    }
+    // One transaction for all of them; each sender's ack waits for it.
+    const stored = this.#inbox.store(admitted.map((a) => a.item), now);
+    let message = false;
+    stored.forEach(({ duplicate }, i) => {
+      const { at, item } = admitted[i]!;
+      results[at] = { ok: true, duplicate };
+      if (!duplicate && item.class === "message") message = true;
     });
-    if (stored) await this.#fanOut(message, now);
+    if (stored.some((s) => !s.duplicate)) await this.#fanOut(message, now);
     return results;
   }
 
@@ -304,7 +312,10 @@ export class UserObject extends DurableObject<Env> {
   /** Sends new inbox rows to connected devices; schedules a push for offline ones (messages only). */
   async #fanOut(pushOffline: boolean, now: number): Promise<void> {
     const open = this.#openSockets();
-    for (const { ws } of open) {
+    const fresh = this.#inbox.takeFresh();
+    for (const { ws, attachment } of open) {
+      if (fresh.complete) offerLive(ws, fresh.rows.filter((r) => r.deviceId === attachment.deviceId));
+      else forgetLive(ws);
       // A flush already waiting in the socket's queue will read these rows too: one is enough.
       if (this.#flushWaiting.has(ws)) continue;
       this.#flushWaiting.add(ws);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { Messenger } from "../../client/index.ts";
+import type { Envelope } from "../../durable-objects/delivery.ts";
+import { newConnection, newDevice, type TestDevice } from "../helpers/gateway.ts";
+import { queued, userStub } from "../helpers/users.ts";
+
+// Live delivery sends rows stored while a session is caught up from memory, without reading
+// the inbox back (durable-objects/backlog.ts). These bursts cross each of its limits: rows
+// stored during the backlog replay, more than a feed holds (256), more than the inbox keeps
+// for the next fan-out (1024). Each must still reach the device once, in order.
+
+const notices = (device: TestDevice, prefix: string, n: number): Envelope[] =>
+  Array.from({ length: n }, (_, i) => ({ kind: "notice", from: device.networkId, type: "identity-changed", id: `${prefix}${i}`, t: Date.now(), attrs: { device: device.deviceId } }));
+
+async function connected(device: TestDevice) {
+  const conn = await newConnection(device);
+  const messenger = new Messenger(conn);
+  const ids: string[] = [];
+  messenger.onNotification((n) => {
+    ids.push(n.id);
+  });
+  const backlog = new Promise<number>((resolve) => messenger.on("backlogDone", ({ count }) => resolve(count)));
+  return { conn, ids, backlog };
+}
+
+const until = async (ids: string[], n: number) => {
+  await expect.poll(() => ids.length, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(n);
+};
+
+describe("live delivery from memory", () => {
+  it("rows stored while the backlog is replayed arrive after it, once each, in order", async () => {
+    const device = await newDevice();
+    const stub = userStub(device.networkId);
+    await stub.deliverMany(notices(device, "old", 150));
+    const c = await connected(device);
+    const connecting = c.conn.connect();
+    const during = stub.deliverMany(notices(device, "new", 150));
+    await connecting;
+    await during;
+    await until(c.ids, 300);
+    expect(c.ids).toEqual([...notices(device, "old", 150), ...notices(device, "new", 150)].map((n) => (n as { id: string }).id));
+    await expect.poll(() => queued(device.networkId), { timeout: 10_000 }).toEqual([]);
+    c.conn.close();
+  });
+
+  it.each([
+    ["more than a live feed holds", 600],
+    ["more than the inbox keeps for the next fan-out", 1100],
+  ])("a burst of %s (%i rows) still arrives once each, in order", async (_what, n) => {
+    const device = await newDevice();
+    const c = await connected(device);
+    await c.conn.connect();
+    await c.backlog;
+    const burst = notices(device, "b", n);
+    const results = await userStub(device.networkId).deliverMany(burst);
+    expect(results.every((r) => r.ok)).toBe(true);
+    await until(c.ids, n);
+    expect(c.ids).toEqual(burst.map((b) => (b as { id: string }).id));
+    await expect.poll(() => queued(device.networkId), { timeout: 10_000 }).toEqual([]);
+    c.conn.close();
+  });
+});
