@@ -264,8 +264,11 @@ async function parleyRow(name: string, o: ParleyOptions): Promise<RowResult> {
   return { name, ...result, ...conns, notes };
 }
 
-/** Connections/s: CONNECTING devices (each its own user) at once, each connecting CONNECTIONS_EACH times. */
-async function parleyConnections(url: string, server: Server, tag: string): Promise<{ connPerSec: number; serverMsPerConn: number }> {
+/**
+ * Connections/s: CONNECTING devices (each its own user) at once, each connecting CONNECTIONS_EACH
+ * times. `timed` wraps the measured part (the profiler, when profiling).
+ */
+async function parleyConnections(url: string, server: Server, tag: string, timed: <T>(run: () => Promise<T>) => Promise<T> = (run) => run()): Promise<{ connPerSec: number; serverMsPerConn: number }> {
   const devices = await pool(4, CONNECTING, (i) => enrollDevice(url, `${tag}-conn-${i}`));
   const tokens = await Promise.all(devices.map((d) => mintTokens(url, d, CONNECTIONS_EACH + 2)));
   const once = async (d: BenchDevice, t: string[]) => {
@@ -278,9 +281,9 @@ async function parleyConnections(url: string, server: Server, tag: string): Prom
     for (let k = 0; k < 2; k++) await once(d, tokens[i]!);
   }));
   const [c0, t0] = [server.cpuMs(), performance.now()];
-  await Promise.all(devices.map(async (d, i) => {
+  await timed(() => Promise.all(devices.map(async (d, i) => {
     for (let k = 0; k < CONNECTIONS_EACH; k++) await once(d, tokens[i]!);
-  }));
+  })));
   const wallMs = performance.now() - t0;
   const n = CONNECTING * CONNECTIONS_EACH;
   return { connPerSec: (n / wallMs) * 1000, serverMsPerConn: (server.cpuMs() - c0) / n };
@@ -484,6 +487,13 @@ describe("Parley vs ejabberd, same workload (issue 13)", () => {
           const measured = server.cpuMs() - c0;
           profiles.push(groupProfile(profile, bundles.gateway, n, measured, window), describeProfile(`Parley A -> B, window ${window} (per message)`, profile, bundles.gateway, n));
         }
+        let connProfile: CpuProfile | null = null;
+        await parleyConnections(rt.url, server, "profiled-conn", async (run) => {
+          const { value, profile } = await profiler.during(run);
+          connProfile = profile;
+          return value;
+        });
+        if (connProfile) profiles.push(describeProfile(`Parley connections, ${CONNECTING} at once (per connection)`, connProfile, bundles.gateway, CONNECTING * CONNECTIONS_EACH));
       }
       : undefined;
     rows.push(await parleyRow("Parley, runtime harness (Miniflare)", { url: rt.url, adminToken: rt.state.secrets.ADMIN_TOKEN!, server, tag: "harness", extra }));

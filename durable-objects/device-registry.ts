@@ -35,22 +35,30 @@ export class DeviceRegistry {
   // Read on every stanza, written only by enroll(): kept in memory, dropped when enroll() writes.
   #owner: Owner | null | undefined = undefined;
   #deviceIds: string[] | null = null;
+  /** Enrolled static keys by device: read at every handshake, written only by enroll(). */
+  #keys = new Map<string, Uint8Array>();
+  #prunedAtMs = 0;
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** Records a token's jti; false if it was used before (a replay). */
   useToken(jti: string, expMs: number, nowMs: number): boolean {
-    // A token past its exp (plus tolerated skew) fails verification anyway, so its jti can go.
-    this.sql.exec("DELETE FROM used_tokens WHERE expires_at < ?", nowMs - CLOCK_TOLERANCE_S * 1000);
-    if (this.sql.exec("SELECT 1 FROM used_tokens WHERE jti = ?", jti).toArray().length > 0) return false;
-    this.sql.exec("INSERT INTO used_tokens (jti, expires_at) VALUES (?, ?)", jti, expMs);
-    return true;
+    // A token past its exp (plus tolerated skew) fails verification anyway, so its jti can go;
+    // once a minute is enough, a jti kept a minute longer only refuses a token that is refused anyway.
+    if (nowMs - this.#prunedAtMs > 60_000) {
+      this.sql.exec("DELETE FROM used_tokens WHERE expires_at < ?", nowMs - CLOCK_TOLERANCE_S * 1000);
+      this.#prunedAtMs = nowMs;
+    }
+    const insert = this.sql.exec("INSERT INTO used_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", jti, expMs);
+    insert.toArray();
+    return insert.rowsWritten > 0;
   }
 
   /** Registers the device (idempotent: the device ID is derived from its key). Returns true if new. */
   enroll(e: Enrollment, nowMs: number): boolean {
     this.#owner = undefined;
     this.#deviceIds = null;
+    this.#keys.clear();
     const owner = this.sql.exec<{ identifier: string | null }>("SELECT identifier FROM owner").toArray();
     if (owner.length === 0) {
       this.sql.exec("INSERT INTO owner (network_id, provider_id, sub, identifier) VALUES (?, ?, ?, ?)", e.networkId, e.providerId, e.sub, e.identifier);
@@ -65,8 +73,14 @@ export class DeviceRegistry {
 
   /** True if `deviceId` is enrolled with exactly this Noise static key. */
   isEnrolled(deviceId: string, staticKey: Uint8Array): boolean {
-    const rows = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM devices WHERE device_id = ?", deviceId).toArray();
-    return rows.length === 1 && timingSafeEqual(new Uint8Array(rows[0]!.static_key), staticKey);
+    let enrolled = this.#keys.get(deviceId);
+    if (!enrolled) {
+      const rows = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM devices WHERE device_id = ?", deviceId).toArray();
+      if (rows.length !== 1) return false;
+      enrolled = new Uint8Array(rows[0]!.static_key);
+      this.#keys.set(deviceId, enrolled);
+    }
+    return timingSafeEqual(enrolled, staticKey);
   }
 
   /** The enrolled user's provider and subject; null for an object nobody enrolled in. */

@@ -188,7 +188,7 @@ export class UserObject extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     writeAttachment(server, { phase: "awaiting-hello", networkId, openedAtMs: now });
-    await this.#scheduleAlarm();
+    await this.#alarmBy(now + HANDSHAKE_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -393,6 +393,15 @@ export class UserObject extends DurableObject<Env> {
       }
       this.#inbox.remove([row.seq]);
     }
+  }
+
+  /**
+   * For one new deadline: an alarm already set no later than it stands (it is never later
+   * than any older deadline), so only a later or missing one needs the full computation.
+   */
+  async #alarmBy(deadline: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > deadline) await this.#scheduleAlarm();
   }
 
   /** Sets the alarm to the earliest pending deadline, unless an earlier alarm is already set. */

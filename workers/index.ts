@@ -2,11 +2,10 @@ import { AutoRouter, json, type IRequest } from "itty-router";
 import type { Env } from "../gateway/env.ts";
 import { gatewayIdentity } from "../gateway/identity.ts";
 import { ConfigurationError } from "../gateway/secrets.ts";
-import { enrolledProvider } from "../gateway/user-index.ts";
 import { bytesToBase64Url, utf8 } from "../protocol/bytes.ts";
-import { isNetworkId } from "../protocol/identifiers.ts";
 import { PROLOGUE, PROTOCOL } from "../protocol/pipes/index.ts";
 import { adminRouter } from "./admin.ts";
+import { connect, connectTarget } from "./connect.ts";
 import { preflight, withCors } from "./cors.ts";
 import { devProviderRouter } from "./dev-provider.ts";
 import { enroll } from "./enroll.ts";
@@ -18,15 +17,17 @@ import { refreshAllJwks } from "./jwks-cron.ts";
 export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
 export { UserObject } from "../durable-objects/user-object.ts";
 
+function failure(err: unknown): Response {
+  if (err instanceof ConfigurationError) return fail(503, "misconfigured", err.message);
+  if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
+  console.error(err);
+  return fail(500, "internal", "the gateway failed to handle this request; the operator's log has the cause");
+}
+
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   before: [preflight],
   finally: [withCors],
-  catch: (err) => {
-    if (err instanceof ConfigurationError) return fail(503, "misconfigured", err.message);
-    if (err instanceof HttpError) return fail(err.status, err.code, err.message, {}, err.headers);
-    console.error(err);
-    return fail(500, "internal", "the gateway failed to handle this request; the operator's log has the cause");
-  },
+  catch: failure,
 });
 
 router
@@ -49,18 +50,6 @@ router
       },
     });
   })
-  /** WebSocket entry: the URL names the user; the handshake proves the claim inside their Durable Object. */
-  .get("/v1/connect/:networkId", async (req, env) => {
-    const { networkId } = req.params;
-    if (!networkId || !isNetworkId(networkId)) return fail(400, "invalid-network-id", "not a network ID");
-    if (req.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return fail(426, "upgrade-required", "connect with a WebSocket");
-    }
-    // Waking the object for a name nobody enrolled would give that name an object, for free.
-    if ((await enrolledProvider(env.DIRECTORY, networkId)) === null) return fail(404, "unknown-user", "no user is enrolled with this network ID");
-    // itty hands us a proxied Request that the stub cannot serialize; rebuild a plain one.
-    return env.USERS.get(env.USERS.idFromName(networkId)).fetch(new Request(req.url, { headers: req.headers }));
-  })
   .post("/v1/enroll", enroll)
   .get("/v1/keys/:networkId/:deviceId", publishedKeys)
   .all("/v1/media/*", mediaRouter.fetch)
@@ -69,7 +58,11 @@ router
   .all("*", noRoute);
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => {
+    const networkId = connectTarget(request);
+    if (networkId !== null) return connect(request, env, networkId).catch(failure);
+    return router.fetch(request, env, ctx);
+  },
   // Awaited rather than left to waitUntil, so an invocation ends when its polling has (and a
   // local trigger answers once the keys are stored).
   scheduled: async (_controller, env, _ctx) => {
