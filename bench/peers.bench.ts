@@ -516,9 +516,16 @@ describe("Parley vs ejabberd, same workload (issue 13)", () => {
     const root = gateway.process.pid!;
     const server = processes(() => tree(root, "workerd"));
     const wranglerCpu0 = processes(() => tree(root).filter((p) => comm(p) !== "workerd")).cpuMs();
+    // Each workerd on its own: wrangler dev runs the gateway in one and its proxy (every request and frame passes it) in another.
+    const workerds = tree(root, "workerd");
+    const each0 = workerds.map((p) => safe(() => cpuMs(p)));
     const row = await parleyRow("Parley, npm start (wrangler dev)", { url: gateway.url, adminToken: secrets.ADMIN_TOKEN!, server, tag: "npmstart" });
     const wranglerCpu = processes(() => tree(root).filter((p) => comm(p) !== "workerd")).cpuMs() - wranglerCpu0;
-    row.notes.push(`npm start: ${tree(root, "workerd").length} workerd processes counted; wrangler's own Node process used ${ms(wranglerCpu)} over the whole row (not counted).`);
+    const each = workerds.map((p, i) => safe(() => cpuMs(p)) - each0[i]!);
+    const total = each.reduce((a, b) => a + b, 0);
+    row.notes.push(
+      `npm start: ${workerds.length} workerd processes counted, their shares of the row's workerd CPU: ${each.map((c) => `${((100 * c) / total).toFixed(0)}%`).join(", ")}; wrangler's own Node process used ${ms(wranglerCpu)} over the whole row (not counted).`,
+    );
     rows.push(row);
   });
 

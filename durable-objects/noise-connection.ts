@@ -8,7 +8,7 @@ import type { Env } from "../gateway/env.ts";
 import type { GatewayIdentity } from "../gateway/identity.ts";
 import { authorizeClient, ForbiddenError, type AuthorizedClient } from "./client-authorization.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
-import { channelFor, rememberChannel, sendControl, sendStanzas, stanzaBytes } from "./session-sender.ts";
+import { channelFor, persistChannel, rememberChannel, sendControl, sendStanzas, stanzaBytes } from "./session-sender.ts";
 import type { StanzaOutcome } from "./stanza-router.ts";
 import { closeSocket, readAttachment, writeAttachment, type OpenAttachment, type SocketAttachment } from "./socket-attachment.ts";
 
@@ -35,8 +35,9 @@ export interface ConnectionDeps {
 
 /**
  * Drives one WebSocket through the Noise Pipes handshake and then the encrypted transport.
- * Every state transition is written to the socket attachment before the next await, so an
- * eviction at any point resumes with the right handshake step and nonces.
+ * Every state transition reaches the socket attachment before the frame's handling ends (a
+ * send nonce before its frame is sent), so an object evicted between events wakes with the
+ * right handshake step and nonces.
  */
 export async function handleFrame(ws: WebSocket, data: ArrayBuffer | string, deps: ConnectionDeps): Promise<void> {
   // A frame queued behind the one that ended this session (the gateway closed the socket, or
@@ -123,22 +124,22 @@ async function openSession(
 
 async function onTransport(ws: WebSocket, attachment: OpenAttachment, frame: Uint8Array, deps: ConnectionDeps): Promise<void> {
   const channel = await channelFor(ws, attachment);
-  const opening = channel.open(frame);
-  // The receive nonce was claimed synchronously by open(): persist it before awaiting.
-  const current: OpenAttachment = { ...attachment, channel: channel.snapshot() };
-  writeAttachment(ws, current);
-  const { channel: kind, payload } = await opening;
+  // The receive nonce open() claims reaches the attachment with the first answer's send nonce,
+  // or at the end of this frame if nothing is answered: the object hibernates only between
+  // events, so the attachment it wakes with is always the one the last event left.
+  const { channel: kind, payload } = await channel.open(frame);
   if (kind === Channel.CONTROL) {
     const control = decodeTransportControl(payload);
     if (control.kind === "ping") await sendControl(ws, { kind: "pong", id: control.id });
-    return;
+  } else {
+    // A malformed batch is refused whole, before any of its stanzas is acted on.
+    const payloads = kind === Channel.STANZAS ? decodeBatch(payload) : [payload];
+    const outcome = await deps.onStanzas(ws, attachment, payloads);
+    await sendStanzas(ws, outcome.replies, stanzaBytes);
+    // After the answers, so the device learns why its session ends.
+    if (outcome.close) ws.close(outcome.close.code, outcome.close.reason);
   }
-  // A malformed batch is refused whole, before any of its stanzas is acted on.
-  const payloads = kind === Channel.STANZAS ? decodeBatch(payload) : [payload];
-  const outcome = await deps.onStanzas(ws, current, payloads);
-  await sendStanzas(ws, outcome.replies, stanzaBytes);
-  // After the answers, so the device learns why its session ends.
-  if (outcome.close) ws.close(outcome.close.code, outcome.close.reason);
+  persistChannel(ws, channel);
 }
 
 function decodeTransportControl(payload: Uint8Array): Control {

@@ -21,6 +21,13 @@ export async function channelFor(ws: WebSocket, attachment: OpenAttachment): Pro
   return channel;
 }
 
+/** Records the channel's nonces in the attachment if a frame received since the last send moved them. */
+export function persistChannel(ws: WebSocket, channel: SecureChannel): void {
+  const attachment = readAttachment(ws);
+  if (attachment?.phase !== "open" || attachment.channel.receive.n === channel.receiveNonce) return;
+  writeAttachment(ws, { ...attachment, channel: channel.snapshot() });
+}
+
 /**
  * Seals and sends one payload on an open session. The claimed send nonce, and whatever
  * `update` records (e.g. the delivery cursor), reach the attachment before the await, so

@@ -108,7 +108,7 @@ export async function routeStanzas(ctx: RouterContext, batch: readonly Uint8Arra
       continue;
     }
     if (stanza.kind === "message" || stanza.kind === "receipt") {
-      // Held until its delivery answers; a slot that were somehow never filled refuses, never acks.
+      // Held until its delivery answers; a slot somehow never filled refuses, never acks.
       const slot = replies.push(UNANSWERED(name, stanza.id)) - 1;
       try {
         await spend(ctx);

@@ -47,6 +47,11 @@ export class SecureChannel {
     return new SecureChannel(send, receive, snapshot.handshakeHash, snapshot.remoteStatic);
   }
 
+  /** The next nonce a received transport message must carry. */
+  get receiveNonce(): number {
+    return this.receive.nonce;
+  }
+
   snapshot(): SecureChannelSnapshot {
     return {
       send: this.send.snapshot(),

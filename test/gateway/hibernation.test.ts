@@ -36,6 +36,22 @@ describe("transport state across hibernation and eviction", () => {
     conn.close();
   });
 
+  it("a frame that gets no answer still reaches the attachment the object wakes with", async () => {
+    const device = await newDevice();
+    const conn = await newConnection(device);
+    await conn.connect();
+    // Acks are never answered: nothing is sent that would carry the new receive nonce along.
+    await conn.send(`<ack class="message" id="never-delivered" from="${device.networkId}"/>`);
+    await conn.send(`<ack class="message" id="never-delivered-2" from="${device.networkId}"/>`);
+    await expect.poll(async () => {
+      const [a] = await attachments(device.networkId);
+      return a?.phase === "open" ? a.channel.receive.n : -1;
+    }).toBe(2);
+    await evictDurableObject(stubFor(device.networkId));
+    expect(await conn.ping()).toBeGreaterThanOrEqual(0);
+    conn.close();
+  });
+
   it("a handshake interrupted by eviction between messages 2 and 3 completes", async () => {
     const device = await newDevice();
     const ws = await openSocket(`/v1/connect/${device.networkId}`);
