@@ -137,6 +137,8 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
     const id = this.#nextPingId++;
     const sentAt = Date.now();
     const pong = new Promise<number>((resolve, reject) => this.#pings.set(id, { resolve, reject, sentAt }));
+    // If the ping never goes out, the caller hears that; the pong's own rejection must not go unhandled.
+    pong.catch(() => undefined);
     return this.#sendSealed(Channel.CONTROL, encodeControl({ kind: "ping", id })).then(() => pong);
   }
 

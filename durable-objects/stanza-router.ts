@@ -39,6 +39,8 @@ export interface RouterContext {
 export interface StanzaOutcome {
   readonly replies: readonly XmlElement[];
   readonly close?: { readonly code: number; readonly reason: string };
+  /** Acks among the stanzas (they get no answer). */
+  readonly acked?: number;
 }
 
 /** A stanza read far enough to answer: its element name and usable ID, and what it asks. */
@@ -127,7 +129,7 @@ export async function routeStanzas(ctx: RouterContext, batch: readonly Uint8Arra
   }
   await flush();
   if (acks.length > 0) ctx.inbox.acknowledge(ctx.deviceId, acks);
-  return close ? { replies, close } : { replies };
+  return { replies, acked: acks.length, ...(close ? { close } : {}) };
 }
 
 interface Deliverable {

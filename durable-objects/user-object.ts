@@ -9,7 +9,7 @@ import { CloseCode } from "../protocol/close-codes.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { ephemeral } from "../protocol/stanzas/index.ts";
 import { nextAlarmAt } from "./alarm-schedule.ts";
-import { flushInbox, forgetLive, offerLive } from "./backlog.ts";
+import { ackArrived, flushInbox, forgetLive, holdsLive, offerLive } from "./backlog.ts";
 import { Consent } from "./consent.ts";
 import { accept, admit, noticeId, type ClaimResult, type DeliveryResult, type Envelope } from "./delivery.ts";
 import { PrekeyStore } from "./prekey-store.ts";
@@ -27,6 +27,8 @@ import { routeStanzas } from "./stanza-router.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import { UserSchema } from "./user-schema.ts";
 
+/** Longest a row waits for the device's ack of earlier ones (backlog.ts holdsLive). */
+const ACK_WAIT_MS = 5;
 /** A connection must finish the Noise handshake within this time or is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
 /** When work is already overdue at scheduling time, it failed once: try again after this. */
@@ -57,6 +59,8 @@ export class UserObject extends DurableObject<Env> {
   readonly #queue = new SerialQueue<WebSocket>();
   /** Sockets with a live-delivery flush queued that has not started yet. */
   readonly #flushWaiting = new WeakSet<WebSocket>();
+  /** Rows held for a device's ack (holdsLive) go out after this at the latest. */
+  readonly #holdTimers = new Map<WebSocket, ReturnType<typeof setTimeout>>();
   readonly #devices: DeviceRegistry;
   readonly #consent: Consent;
   readonly #inbox: Inbox;
@@ -218,7 +222,12 @@ export class UserObject extends DurableObject<Env> {
           this.#push.cancel(attachment.deviceId);
           await flushInbox(socket, this.#inbox);
         },
-        onStanzas: (_socket, attachment, payloads) => routeStanzas(this.#routerContext(attachment), payloads),
+        onStanzas: async (socket, attachment, payloads) => {
+          const outcome = await routeStanzas(this.#routerContext(attachment), payloads);
+          // Rows held for this ack go out now, behind this frame's answers.
+          if (outcome.acked && ackArrived(socket)) this.#scheduleFlush(socket);
+          return outcome;
+        },
       });
     });
   }
@@ -316,20 +325,30 @@ export class UserObject extends DurableObject<Env> {
     for (const { ws, attachment } of open) {
       if (fresh.complete) offerLive(ws, fresh.rows.filter((r) => r.deviceId === attachment.deviceId));
       else forgetLive(ws);
-      // A flush already waiting in the socket's queue will read these rows too: one is enough.
-      if (this.#flushWaiting.has(ws)) continue;
-      this.#flushWaiting.add(ws);
-      const flush = () => {
-        this.#flushWaiting.delete(ws);
-        return flushInbox(ws, this.#inbox);
-      };
-      void this.#queue.run(ws, flush).catch((err) => console.warn("live delivery failed; the row stays queued", err));
+      if (!holdsLive(ws)) this.#scheduleFlush(ws);
+      else if (!this.#holdTimers.has(ws)) {
+        this.#holdTimers.set(ws, setTimeout(() => this.#scheduleFlush(ws), ACK_WAIT_MS));
+      }
     }
     if (!pushOffline) return;
     const online = new Set(open.map((s) => s.attachment.deviceId));
     const offline = this.#devices.deviceIds().filter((d) => !online.has(d));
     for (const deviceId of offline) this.#push.schedule(deviceId, now);
     if (offline.length > 0) await this.#scheduleAlarm();
+  }
+
+  /** Queues a live-delivery flush for a socket; one waiting in its queue already reads every row. */
+  #scheduleFlush(ws: WebSocket): void {
+    const timer = this.#holdTimers.get(ws);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#holdTimers.delete(ws);
+    if (this.#flushWaiting.has(ws)) return;
+    this.#flushWaiting.add(ws);
+    const flush = () => {
+      this.#flushWaiting.delete(ws);
+      return flushInbox(ws, this.#inbox);
+    };
+    void this.#queue.run(ws, flush).catch((err) => console.warn("live delivery failed; the row stays queued", err));
   }
 
   #deliverEphemeral(e: Extract<Envelope, { kind: "ephemeral" }>): DeliveryResult {

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { Messenger } from "../../client/index.ts";
 import type { Envelope } from "../../durable-objects/delivery.ts";
 import { newConnection, newDevice, type TestDevice } from "../helpers/gateway.ts";
-import { queued, userStub } from "../helpers/users.ts";
+import { ciphertext, goOnline, queued, userStub } from "../helpers/users.ts";
+import { rawSession } from "../helpers/raw-client.ts";
+import { Channel, decodeBatch } from "../../protocol/pipes/index.ts";
+import { readServerStanza } from "../../protocol/stanzas/index.ts";
+import { parseXml } from "../../protocol/xml/index.ts";
+import { nextMessage } from "../helpers/gateway.ts";
 
 // Live delivery sends rows stored while a session is caught up from memory, without reading
 // the inbox back (durable-objects/backlog.ts). These bursts cross each of its limits: rows
@@ -58,5 +63,28 @@ describe("live delivery from memory", () => {
     expect(c.ids).toEqual(burst.map((b) => (b as { id: string }).id));
     await expect.poll(() => queued(device.networkId), { timeout: 10_000 }).toEqual([]);
     c.conn.close();
+  });
+
+  it("rows held for a device's ack still reach a device that never acks", async () => {
+    const [alice, bob] = [await newDevice(), await newDevice()];
+    const sender = await goOnline(alice);
+    const b = await rawSession(bob, undefined, { stanzaBatches: true }); // reads, never acks
+    const ids: string[] = [];
+    const next = async () => {
+      const { channel, payload } = await b.channel.open(await nextMessage(b.ws));
+      for (const p of channel === Channel.STANZAS ? decodeBatch(payload) : [payload]) {
+        const s = readServerStanza(parseXml(p));
+        if (s.kind === "message") ids.push(s.id);
+      }
+    };
+    const send = (id: string) => sender.messenger.sendMessage(bob.networkId, [{ device: bob.deviceId, type: "msg", payload: ciphertext(id) }], id);
+    await send("h1");
+    await next();
+    // h1 is unacked: these wait for an ack that never comes, then go out anyway.
+    await Promise.all([send("h2"), send("h3")]);
+    while (ids.length < 3) await next();
+    expect(ids).toEqual(["h1", "h2", "h3"]);
+    sender.conn.close();
+    b.ws.close();
   });
 });
