@@ -19,37 +19,41 @@ interface Feed {
   caughtUp: boolean;
   through: number;
   rows: InboxRow[];
-  /** Rows went out and the device has not acked since (see holdsLive). */
-  awaitingAck: boolean;
+  /** Rows sent on this session that the device has not acked yet, as far as counted (see holdsLive). */
+  unacked: number;
 }
 
 const feeds = new WeakMap<WebSocket, Feed>();
 
 function feedOf(ws: WebSocket): Feed {
   let feed = feeds.get(ws);
-  if (!feed) feeds.set(ws, (feed = { caughtUp: false, through: 0, rows: [], awaitingAck: false }));
+  if (!feed) feeds.set(ws, (feed = { caughtUp: false, through: 0, rows: [], unacked: 0 }));
   return feed;
 }
 
+/** A device with this many rows unacked is taking a stream: new rows wait for its acks. */
+const STREAMING = 2;
+
 /**
  * Whether new rows for this socket should wait for the device's next ack (Nagle's rule): a
- * device that has not acked what it was last sent is busy with it, and its ack comes soon;
- * rows that pile up meanwhile then leave in one batch. Without this, a steady stream settles
- * into one stanza per frame at each hop, the most expensive way to move it. A device with
- * nothing unacked gets a row at once, so one message at a time waits for nothing. The caller
- * bounds the wait with a timer, so a device that never acks still gets its rows.
+ * device with several rows unacked is busy with them, and its acks come soon; rows that pile
+ * up meanwhile then leave in one batch. Without this, a steady stream settles into one
+ * stanza per frame at each hop, the most expensive way to move it. One row unacked is a
+ * conversation, not a stream (the reply to a message races its ack), so it never holds
+ * anything back. The caller bounds the wait with a timer, so a device that never acks still
+ * gets its rows.
  */
 export function holdsLive(ws: WebSocket): boolean {
   const feed = feeds.get(ws);
-  return feed?.caughtUp === true && feed.awaitingAck && feed.rows.length > 0;
+  return feed?.caughtUp === true && feed.unacked >= STREAMING && feed.rows.length > 0;
 }
 
-/** The device acked on this socket; true if rows wait for it (the caller flushes). */
-export function ackArrived(ws: WebSocket): boolean {
+/** The device acked `count` stanzas on this socket; true if rows wait for it (the caller flushes). */
+export function ackArrived(ws: WebSocket, count: number): boolean {
   const feed = feeds.get(ws);
   if (!feed) return false;
-  feed.awaitingAck = false;
-  return feed.rows.length > 0;
+  feed.unacked = Math.max(0, feed.unacked - count);
+  return feed.rows.length > 0 && feed.unacked < STREAMING;
 }
 
 /** Rows just stored for this socket's device; the caller then schedules a flush. */
@@ -84,7 +88,7 @@ export async function flushInbox(ws: WebSocket, inbox: Inbox): Promise<void> {
     // As few transport messages as the device reads; each records the cursor of its last row.
     await sendStanzas(ws, rows, (row) => utf8.encode(row.stanza), (a, last) => ({ ...a, lastSentSeq: last.seq }));
     sent += rows.length;
-    if (rows.length > 0) feed.awaitingAck = true;
+    feed.unacked += rows.length;
   };
   while (!feed.caughtUp) {
     const attachment = readAttachment(ws);

@@ -225,7 +225,7 @@ export class UserObject extends DurableObject<Env> {
         onStanzas: async (socket, attachment, payloads) => {
           const outcome = await routeStanzas(this.#routerContext(attachment), payloads);
           // Rows held for this ack go out now, behind this frame's answers.
-          if (outcome.acked && ackArrived(socket)) this.#scheduleFlush(socket);
+          if (outcome.acked && ackArrived(socket, outcome.acked)) this.#scheduleFlush(socket);
           return outcome;
         },
       });
