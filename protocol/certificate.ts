@@ -1,5 +1,5 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { concatBytes, timingSafeEqual, utf8 } from "./bytes.ts";
+import { bytesToBase64Url, concatBytes, timingSafeEqual, utf8 } from "./bytes.ts";
 import { decodeCertificateDetails, encodeCertificateDetails, type CertificateDetails, type ServerCertificate } from "./messages.ts";
 
 /**
@@ -26,6 +26,30 @@ export function issueCertificate(rootSeed: Uint8Array, details: CertificateDetai
   return { details: bytes, signature: ed25519.sign(concatBytes(CONTEXT, bytes), rootSeed) };
 }
 
+/**
+ * (root key, details, signature) triples whose signature verified, by their exact bytes. A
+ * client reconnecting to the same gateway sees the same certificate for weeks, and an
+ * Ed25519 verify in JavaScript costs more than the rest of its side of an IK handshake's
+ * CPU; the same bytes can only verify the same way, so once is enough. Bounded, oldest out.
+ */
+const verified = new Set<string>();
+const MAX_VERIFIED = 32;
+
+function signatureVerifies(cert: ServerCertificate, rootKey: Uint8Array): boolean {
+  const key = bytesToBase64Url(concatBytes(rootKey, cert.signature, cert.details));
+  if (verified.has(key)) return true;
+  let valid = false;
+  try {
+    valid = ed25519.verify(cert.signature, concatBytes(CONTEXT, cert.details), rootKey);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return false;
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.values().next().value!);
+  verified.add(key);
+  return true;
+}
+
 /** Checks signature, key binding and validity window; returns the decoded details. */
 export function verifyCertificate(
   cert: ServerCertificate,
@@ -33,13 +57,7 @@ export function verifyCertificate(
   handshakeStaticKey: Uint8Array,
   nowMs: number,
 ): CertificateDetails {
-  let valid = false;
-  try {
-    valid = ed25519.verify(cert.signature, concatBytes(CONTEXT, cert.details), rootKey);
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw new CertificateError("server certificate signature is not from the pinned root key");
+  if (!signatureVerifies(cert, rootKey)) throw new CertificateError("server certificate signature is not from the pinned root key");
   const details = decodeCertificateDetails(cert.details);
   if (!timingSafeEqual(details.staticKey, handshakeStaticKey)) {
     throw new CertificateError("server certificate is for a different static key");
