@@ -1,4 +1,5 @@
 import type { Env } from "../gateway/env.ts";
+import { gatewayIdentity } from "../gateway/identity.ts";
 import { enrolledProvider } from "../gateway/user-index.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { fail } from "./http.ts";
@@ -25,5 +26,8 @@ export async function connect(request: Request, env: Env, networkId: string): Pr
   }
   // Waking the object for a name nobody enrolled would give that name an object, for free.
   if ((await enrolledProvider(env.DIRECTORY, networkId)) === null) return fail(404, "unknown-user", "no user is enrolled with this network ID");
+  // Here, not only in the object: an error thrown there reaches this side as a plain Error,
+  // and the client would get 500 instead of the 503 that says the operator must act.
+  await gatewayIdentity(env);
   return env.USERS.get(env.USERS.idFromName(networkId)).fetch(request);
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../gateway/env.ts";
 import { issueMediaToken } from "../../gateway/media/media-token.ts";
 import worker from "../../workers/index.ts";
-import { enrollWith, GATEWAY_URL } from "../helpers/gateway.ts";
+import { enrollWith, GATEWAY_URL, newDevice } from "../helpers/gateway.ts";
 import { admin, TestProvider } from "../helpers/providers.ts";
 
 // Issue 11 §3: every HTTP error, from every router, is {"error", "message", ...extra} with
@@ -133,6 +133,13 @@ describe("HTTP errors have one shape", () => {
       [get("/nope"), admin("/nope"), media(HASH, { method: "POST" }), get("/dev/provider/token"), get("/dev/provider/nope")].map(async (r) => (await r).json()),
     );
     for (const body of bodies) expect(body).toEqual(bodies[0]);
+  });
+
+  it("a connect to a misconfigured gateway is refused before any socket: 503 misconfigured", async () => {
+    const device = await newDevice();
+    const res = await withEnv({ NOISE_STATIC_KEY: "" }, `/v1/connect/${device.networkId}`, { headers: { Upgrade: "websocket" } });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: "misconfigured" });
   });
 
   it("Retry-After still accompanies a 429", async () => {
