@@ -27,6 +27,8 @@ import { routeStanzas } from "./stanza-router.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import { UserSchema } from "./user-schema.ts";
 
+/** Recipients whose stubs a user object keeps (deliverRemote); the oldest goes first. */
+const MAX_PEER_STUBS = 64;
 /** Longest a row waits for the device's ack of earlier ones (backlog.ts holdsLive). */
 const ACK_WAIT_MS = 5;
 /** A connection must finish the Noise handshake within this time or is closed. */
@@ -59,6 +61,7 @@ export class UserObject extends DurableObject<Env> {
   readonly #queue = new SerialQueue<WebSocket>();
   /** Sockets with a live-delivery flush queued that has not started yet. */
   readonly #flushWaiting = new WeakSet<WebSocket>();
+  readonly #peers = new Map<string, DurableObjectStub<UserObject>>();
   /** Rows held for a device's ack (holdsLive) go out after this at the latest. */
   readonly #holdTimers = new Map<WebSocket, ReturnType<typeof setTimeout>>();
   readonly #devices: DeviceRegistry;
@@ -264,6 +267,25 @@ export class UserObject extends DurableObject<Env> {
     return { devices: this.#devices, consent: this.#consent, inbox: this.#inbox };
   }
 
+  /**
+   * Deliveries to the users this one writes to, through a stub kept per recipient (naming a
+   * stub hashes the name; a conversation names the same one for every message). A stub whose
+   * call failed is dropped: the runtime may have broken it, and a fresh one costs little.
+   */
+  async #deliverRemote(to: string, envelopes: readonly Envelope[]): Promise<DeliveryResult[]> {
+    let stub = this.#peers.get(to);
+    if (!stub) {
+      if (this.#peers.size >= MAX_PEER_STUBS) this.#peers.delete(this.#peers.keys().next().value!);
+      this.#peers.set(to, (stub = this.#userStub(to)));
+    }
+    try {
+      return await stub.deliverMany(envelopes);
+    } catch (err) {
+      this.#peers.delete(to);
+      throw err;
+    }
+  }
+
   #userStub(networkId: string) {
     return this.env.USERS.get(this.env.USERS.idFromName(networkId));
   }
@@ -298,7 +320,7 @@ export class UserObject extends DurableObject<Env> {
         if (to === attachment.networkId) return this.deliverMany(envelopes);
         // Asked before the stub is called: calling it would give a never-enrolled name an object.
         if ((await enrolledProvider(this.env.DIRECTORY, to)) === null) return envelopes.map(() => UNKNOWN_RECIPIENT);
-        return this.#userStub(to).deliverMany(envelopes);
+        return this.#deliverRemote(to, envelopes);
       },
       prekeys: this.#prekeys,
       claimBundles: async (user: string): Promise<ClaimResult> => {

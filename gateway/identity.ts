@@ -18,12 +18,15 @@ const CLOCK_SKEW_MS = 3600_000;
 const RENEW_BEFORE_MS = 24 * 3600_000;
 
 // Per isolate: importing the key and signing the certificate once, not per connection.
-let cached: { readonly fingerprint: string; readonly identity: GatewayIdentity } | null = null;
+let cached: { readonly fingerprint: string; readonly env: Env; readonly identity: GatewayIdentity } | null = null;
 
 /** The gateway's Noise static key and its root-signed certificate, from the configured secrets. */
 export async function gatewayIdentity(env: Env, nowMs = Date.now()): Promise<GatewayIdentity> {
+  // Asked on every frame: the same env object (a Durable Object keeps its own) skips building the fingerprint.
+  if (cached && cached.env === env && cached.identity.certificateExpiresMs - RENEW_BEFORE_MS > nowMs) return cached.identity;
   const fingerprint = `${env.NOISE_STATIC_KEY}|${env.ROOT_SIGNING_KEY}|${env.GATEWAY_NAME}`;
   if (cached && cached.fingerprint === fingerprint && cached.identity.certificateExpiresMs - RENEW_BEFORE_MS > nowMs) {
+    cached = { ...cached, env };
     return cached.identity;
   }
   const staticKey = await webcryptoX25519.keyPairFromPrivate(secretKey(env, "NOISE_STATIC_KEY"));
@@ -36,6 +39,6 @@ export async function gatewayIdentity(env: Env, nowMs = Date.now()): Promise<Gat
     notAfterMs,
   });
   const identity = { staticKey, rootPublicKey: rootPublicKey(rootSeed), certificate, certificateExpiresMs: notAfterMs };
-  cached = { fingerprint, identity };
+  cached = { fingerprint, env, identity };
   return identity;
 }

@@ -93,7 +93,13 @@ export function bytesToBase32(bytes: Uint8Array): string {
   return out;
 }
 
+// One of each, not one per call: constructing them costs more than coding a stanza. A
+// non-streaming decode() starts from a clean state, so sharing the decoder is safe.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export const utf8 = {
-  encode: (s: string): Uint8Array => new TextEncoder().encode(s),
-  decode: (b: Uint8Array): string => new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(b),
+  encode: (s: string): Uint8Array => encoder.encode(s),
+  /** Strict: invalid UTF-8 throws. */
+  decode: (b: Uint8Array): string => decoder.decode(b),
 };

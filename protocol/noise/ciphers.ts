@@ -8,12 +8,12 @@ function nonceBytes(n: bigint, littleEndian: boolean): Uint8Array {
   const iv = new Uint8Array(12);
   // Counters below 2^53 (all but REKEY's 2^64-1) skip BigInt, which costs more than the AEAD on small frames.
   if (n <= 0x1f_ffff_ffff_ffffn) {
-    const value = Number(n);
-    const high = Math.floor(value / 0x1_0000_0000);
-    const low = value >>> 0;
-    const view = new DataView(iv.buffer);
-    view.setUint32(littleEndian ? 8 : 4, high, littleEndian);
-    view.setUint32(littleEndian ? 4 : 8, low, littleEndian);
+    let value = Number(n);
+    // Byte i of the 64-bit counter (least significant first) goes to 4+i (LE) or 11-i (BE).
+    for (let i = 0; i < 8 && value > 0; i++) {
+      iv[littleEndian ? 4 + i : 11 - i] = value % 256;
+      value = Math.floor(value / 256);
+    }
     return iv;
   }
   new DataView(iv.buffer).setBigUint64(4, n, littleEndian);

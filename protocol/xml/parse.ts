@@ -1,3 +1,4 @@
+import { utf8 } from "../bytes.ts";
 import { INVALID_XML_CHAR, type XmlElement } from "./element.ts";
 import { XmlError, type XmlErrorCode } from "./errors.ts";
 
@@ -49,7 +50,7 @@ export function parseXml(input: string | Uint8Array, limits?: Partial<XmlLimits>
   } else {
     if (input.length > lim.maxBytes) throw new XmlError("too-large", `document over ${lim.maxBytes} bytes`, 0);
     try {
-      src = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(input);
+      src = utf8.decode(input);
     } catch {
       throw new XmlError("encoding", "document is not valid UTF-8", 0);
     }
@@ -86,7 +87,7 @@ function resolveLimits(l: Partial<XmlLimits>): XmlLimits {
  */
 function utf8Length(s: string, cap: number): number {
   if (s.length > cap || s.length * 3 <= cap) return s.length;
-  return new TextEncoder().encode(s).length;
+  return utf8.encode(s).length;
 }
 
 const LT = 0x3c; // <
