@@ -21,7 +21,8 @@
 // Memory: the gateway's RSS after warm-up and after the window-200 run; BENCH_MESSAGES sets
 // that run's length (default 5,000, so the whole run stays under ~3 minutes; the memory goal is 200,000).
 // BENCH_PROFILE=1 adds CPU profiles of the gateway isolate during extra window-200 and
-// window-1 runs in the harness (not the measured one: the profiler slows what it watches).
+// window-1 runs and an extra connections run in the harness (not the measured ones: the
+// profiler slows what it watches).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -3,7 +3,7 @@ import { verifyCertificate } from "../protocol/certificate.ts";
 import { CloseCode, isFatalClose } from "../protocol/close-codes.ts";
 import { decodeControl, decodeServerHello, encodeClientHello, encodeControl } from "../protocol/messages.ts";
 import type { Backend, KeyPair } from "../protocol/noise/index.ts";
-import { Channel, decodeBatch, encodeBatch, frameRuns, PipesInitiator, type ChannelId, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
+import { Channel, decodeBatch, framePayload, frameRuns, PipesInitiator, type ChannelId, type PipesMode, type SecureChannel } from "../protocol/pipes/index.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { Emitter } from "./events.ts";
 import { FrameQueue, SocketClosedError } from "./frame-queue.ts";
@@ -168,8 +168,8 @@ export class ParleyConnection extends Emitter<ConnectionEvents> {
     attempt.sending = true;
     while (attempt.outbox.length > 0 && !attempt.finished) {
       const group = this.#nextFrame(attempt);
-      const [channel, payload] =
-        group.length === 1 ? [group[0]!.channel, group[0]!.payload] : [Channel.STANZAS, encodeBatch(group.map((o) => o.payload))];
+      // A control message travels alone, on its own channel; stanzas as framePayload puts them.
+      const { channel, payload } = group[0]!.channel === Channel.STANZA ? framePayload(group.map((o) => o.payload)) : group[0]!;
       try {
         const frame = await secure.seal(channel, payload);
         if (attempt.finished) throw new Error("connection closed before the frame was sent");

@@ -1,6 +1,6 @@
 import { utf8 } from "../protocol/bytes.ts";
 import { encodeControl, type Control } from "../protocol/messages.ts";
-import { Channel, encodeBatch, frameRuns, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
+import { Channel, framePayload, frameRuns, SecureChannel, type ChannelId } from "../protocol/pipes/index.ts";
 import { serializeXml, type XmlElement } from "../protocol/xml/index.ts";
 import { readAttachment, writeAttachment, type OpenAttachment } from "./socket-attachment.ts";
 
@@ -57,7 +57,7 @@ export function sendStanza(ws: WebSocket, stanza: XmlElement | string, update?: 
 }
 
 /** Whether this session's device reads several stanzas per transport message. */
-export function readsBatches(ws: WebSocket): boolean {
+function readsBatches(ws: WebSocket): boolean {
   const attachment = readAttachment(ws);
   return attachment?.phase === "open" && attachment.batches === true;
 }
@@ -78,8 +78,8 @@ export async function sendStanzas<T>(
   for (const run of runs) {
     const last = run[run.length - 1]!.item;
     const record = update ? (a: OpenAttachment) => update(a, last) : undefined;
-    if (run.length === 1) await sendOnSession(ws, Channel.STANZA, run[0]!.bytes, record);
-    else await sendOnSession(ws, Channel.STANZAS, encodeBatch(run.map((e) => e.bytes)), record);
+    const { channel, payload } = framePayload(run.map((e) => e.bytes));
+    await sendOnSession(ws, channel, payload, record);
   }
 }
 

@@ -63,11 +63,13 @@ function read(bytes: Uint8Array): Read {
   }
 }
 
+const INTERNAL = "the gateway could not process this stanza; retrying is safe";
+
 function failure(name: string, id: string | undefined, err: unknown): XmlElement {
   if (err instanceof StanzaError) return nack(name, id, err.code, err.message, { ...err.attrs });
   if (err instanceof KeyFormatError) return nack(name, id, "malformed", err.message);
   console.error("stanza routing failed", err);
-  return nack(name, id, "internal", "the gateway could not process this stanza; retrying is safe");
+  return nack(name, id, "internal", INTERNAL);
 }
 
 /**
@@ -140,7 +142,7 @@ interface Deliverable {
   readonly name: string;
 }
 
-const UNANSWERED = (name: string, id: string) => nack(name, id, "internal", "the gateway could not process this stanza; retrying is safe");
+const UNANSWERED = (name: string, id: string) => nack(name, id, "internal", INTERNAL);
 
 function envelopeOf(ctx: RouterContext, s: Extract<ClientStanza, { kind: "message" | "receipt" }>): Deliverable["envelope"] {
   const from = { from: ctx.networkId, fromDevice: ctx.deviceId, fromProvider: providerOf(ctx), id: s.id, t: ctx.nowMs };

@@ -1,4 +1,4 @@
-import { MAX_TRANSPORT_PAYLOAD } from "./constants.ts";
+import { Channel, MAX_TRANSPORT_PAYLOAD, type ChannelId } from "./constants.ts";
 import { PipesError } from "./errors.ts";
 
 /**
@@ -47,8 +47,8 @@ export function decodeBatch(payload: Uint8Array): Uint8Array[] {
 }
 
 /**
- * Splits items (stanzas, or what carries them), in order, into runs that each fit one transport message: a run of one
- * goes out on the plain stanza channel (no length prefix), longer runs as batches.
+ * Splits items (stanzas, or what carries them), in order, into runs that each fit one
+ * transport message (framePayload makes one of each).
  */
 export function frameRuns<T>(items: readonly T[], bytesOf: (item: T) => number): T[][] {
   const runs: T[][] = [];
@@ -66,4 +66,9 @@ export function frameRuns<T>(items: readonly T[], bytesOf: (item: T) => number):
   }
   if (run.length > 0) runs.push(run);
   return runs;
+}
+
+/** A run of stanzas as one transport plaintext: one alone on the plain stanza channel (no length prefix), more as a batch. */
+export function framePayload(run: readonly Uint8Array[]): { readonly channel: ChannelId; readonly payload: Uint8Array } {
+  return run.length === 1 ? { channel: Channel.STANZA, payload: run[0]! } : { channel: Channel.STANZAS, payload: encodeBatch(run) };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { utf8 } from "../../protocol/bytes.ts";
-import { decodeBatch, encodeBatch, frameRuns, MAX_BATCH_STANZAS, MAX_TRANSPORT_PAYLOAD, PipesError } from "../../protocol/pipes/index.ts";
+import { Channel, decodeBatch, encodeBatch, framePayload, frameRuns, MAX_BATCH_STANZAS, MAX_TRANSPORT_PAYLOAD, PipesError } from "../../protocol/pipes/index.ts";
 
 const text = (b: Uint8Array) => utf8.decode(b);
 
@@ -30,6 +30,20 @@ describe("stanza batches (channel 0x02)", () => {
     for (let i = 0; i <= MAX_BATCH_STANZAS; i++) payload.set(one, i * one.length);
     expect(() => decodeBatch(payload)).toThrow(`more than ${MAX_BATCH_STANZAS}`);
     expect(decodeBatch(payload.subarray(0, one.length * MAX_BATCH_STANZAS))).toHaveLength(MAX_BATCH_STANZAS);
+  });
+
+  it("will not write a batch the reader would refuse", () => {
+    expect(() => encodeBatch([utf8.encode("<a/>"), new Uint8Array(0)])).toThrow("empty stanza");
+    expect(() => encodeBatch([new Uint8Array(40_000), new Uint8Array(40_000)])).toThrow(`exceeds ${MAX_TRANSPORT_PAYLOAD}`);
+    expect(() => encodeBatch(Array.from({ length: MAX_BATCH_STANZAS + 1 }, () => Uint8Array.of(0x20)))).toThrow(`exceeds ${MAX_BATCH_STANZAS}`);
+  });
+
+  it("frames one stanza on the plain channel and more as a batch", () => {
+    const [a, b] = [utf8.encode("<a/>"), utf8.encode("<b/>")];
+    expect(framePayload([a])).toEqual({ channel: Channel.STANZA, payload: a });
+    const batch = framePayload([a, b]);
+    expect(batch.channel).toBe(Channel.STANZAS);
+    expect(decodeBatch(batch.payload).map(text)).toEqual(["<a/>", "<b/>"]);
   });
 
   it("packs runs that each fit one transport message, in order", () => {
