@@ -74,6 +74,11 @@ export class Profiler {
     return { value, profile: stopped.result.profile };
   }
 
+  /** A full (major) garbage collection of the isolate. */
+  async collectGarbage(): Promise<void> {
+    await this.#send("HeapProfiler.collectGarbage");
+  }
+
   close(): void {
     this.socket.close();
   }
