@@ -1,9 +1,9 @@
 // Key generation for one's own identity and prekeys, in libsignal's serialized forms so that
 // bundles and signatures are byte-compatible with libsignal-based clients.
 import { x25519 } from "@noble/curves/ed25519.js";
-import { ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
 import { deserializeEcPublic, serializeEcPublic, serializeKyberPublic } from "../../protocol/signal/keys.ts";
 import { xeddsaSign } from "../../protocol/signal/xeddsa.ts";
+import { kyber1024 } from "../signal/kyber1024.ts";
 
 export interface KeyPair {
   /** 33 bytes: 0x05 || X25519 public key. */
@@ -25,9 +25,9 @@ export interface SignedPreKeyRecord {
 
 export interface KyberPreKeyRecord {
   readonly id: number;
-  /** 1569 bytes: 0x08 || ML-KEM-1024 encapsulation key. */
+  /** 1569 bytes: 0x08 || round-3 Kyber1024 public key (libsignal's key type 0x08). */
   readonly publicKey: Uint8Array;
-  /** ML-KEM-1024 decapsulation key (noble's 3168-byte encoding). */
+  /** Round-3 Kyber1024 secret key, 3168 bytes: s || pk || H(pk) || z. */
   readonly secretKey: Uint8Array;
   /** XEdDSA by the identity key over publicKey (1569 bytes). */
   readonly signature: Uint8Array;
@@ -77,7 +77,7 @@ export function generateSignedPreKey(identity: IdentityKeyPair, id: number): Sig
 
 export function generateKyberPreKey(identity: IdentityKeyPair, id: number, lastResort: boolean): KyberPreKeyRecord {
   requireKeyId(id);
-  const { publicKey, secretKey } = ml_kem1024.keygen();
+  const { publicKey, secretKey } = kyber1024.keygen();
   const serialized = serializeKyberPublic(publicKey);
   return { id, publicKey: serialized, secretKey, signature: xeddsaSign(identity.privateKey, serialized), lastResort };
 }

@@ -7,11 +7,11 @@ import { MAX_ARCHIVED_SESSIONS } from "./session-record.ts";
 
 export const PROTOCOL_DESCRIPTION =
   `Parley E2EE v${MESSAGE_VERSION}: Signal's PQXDH key agreement (signal.org/docs/specifications/pqxdh, revision 3) ` +
-  `with curve X25519, hash SHA-256 and KEM ML-KEM-1024, info "${PQXDH_INFO}", ` +
+  `with curve X25519, hash SHA-256 and KEM Kyber1024 (CRYSTALS-Kyber round 3, what libsignal's 0x08 keys mean; not FIPS 203 ML-KEM-1024), info "${PQXDH_INFO}", ` +
   `SK = HKDF-SHA256(salt = 32 zero bytes, ikm = 32 0xFF bytes || DH1 || DH2 || DH3 [|| DH4] || SS, info, 32) where ` +
   `DH1 = DH(IK_A, SPK_B), DH2 = DH(EK_A, IK_B), DH3 = DH(EK_A, SPK_B), DH4 = DH(EK_A, OPK_B) only when a one-time EC prekey was handed out, ` +
   `and SS is encapsulated to the Kyber prekey in the bundle (one-time, or last-resort when the supply is exhausted); ` +
-  `keys are libsignal-serialized (0x05 || X25519, 0x08 || ML-KEM-1024), identity keys sign the serialized prekeys with XEdDSA and also act as X25519 DH keys, ` +
+  `keys are libsignal-serialized (0x05 || X25519, 0x08 || Kyber1024), identity keys sign the serialized prekeys with XEdDSA and also act as X25519 DH keys, ` +
   `and AD = IK_A (33) || IK_B (33). It is followed by the Double Ratchet (signal.org/docs/specifications/doubleratchet) initialised as in its X3DH section ` +
   `(Alice: root key SK, Bob's signed prekey as his first ratchet key; Bob: his signed prekey pair as his first ratchet key pair), ` +
   `with KDF_RK = HKDF-SHA256(salt = root key, ikm = DH output, info "${ROOT_INFO}", 64), KDF_CK = HMAC-SHA256(chain key, 0x01) for the message key ` +

@@ -4,7 +4,9 @@
  * interoperability with libsignal-based clients.
  */
 export const EC_KEY_TYPE = 0x05; // Curve25519 (DJB)
-export const KYBER_KEY_TYPE = 0x08; // ML-KEM-1024 ("Kyber1024" in libsignal)
+// Round-3 Kyber1024 (CRYSTALS-Kyber v3.02), libsignal's "Kyber1024": the same key bytes as
+// FIPS 203 ML-KEM-1024 but a different shared secret (client/signal/kyber1024.ts).
+export const KYBER_KEY_TYPE = 0x08;
 export const EC_PUBLIC_LENGTH = 33;
 export const KYBER_PUBLIC_LENGTH = 1569;
 export const SIGNATURE_LENGTH = 64;
@@ -32,7 +34,7 @@ export function deserializeEcPublic(serialized: Uint8Array): Uint8Array {
 }
 
 export function serializeKyberPublic(raw: Uint8Array): Uint8Array {
-  if (raw.length !== KYBER_PUBLIC_LENGTH - 1) throw new KeyFormatError("ML-KEM-1024 public key must be 1568 bytes");
+  if (raw.length !== KYBER_PUBLIC_LENGTH - 1) throw new KeyFormatError("Kyber1024 public key must be 1568 bytes");
   const out = new Uint8Array(KYBER_PUBLIC_LENGTH);
   out[0] = KYBER_KEY_TYPE;
   out.set(raw, 1);

@@ -6,6 +6,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { sha3_256, shake256 } from "@noble/hashes/sha3.js";
 import { ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -67,7 +68,8 @@ describe("E2EE wire protocol, re-derived independently", () => {
         x25519.getSharedSecret(spk.keyPair.privateKey, raw(pk.baseKey)), // DH3 = DH(EK_A, SPK_B)
       ];
       if (withOneTimePreKey) dhs.push(x25519.getSharedSecret(opk!.keyPair.privateKey, raw(pk.baseKey))); // DH4
-      const ss = ml_kem1024.decapsulate(pk.kyberCiphertext, kyber.secretKey);
+      // Round-3 Kyber1024 (libsignal's 0x08): for an honest ciphertext ML-KEM yields K̄, and SS = SHAKE256(K̄ || SHA3-256(c)).
+      const ss = shake256(concatBytes(ml_kem1024.decapsulate(pk.kyberCiphertext, kyber.secretKey), sha3_256(pk.kyberCiphertext)), { dkLen: 32 });
       const sk = hkdf(sha256, concatBytes(new Uint8Array(32).fill(0xff), ...dhs, ss), new Uint8Array(32), utf8.encode("Parley_PQXDH_X25519_SHA-256_ML-KEM-1024"), 32);
       const ad = concatBytes(aliceIdentity.publicKey, bobIdentity.publicKey);
 
