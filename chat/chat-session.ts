@@ -163,7 +163,8 @@ export class ChatSession extends Emitter<ChatEvents> {
       if (count > 0) this.emit("status", waiting(count));
     });
     this.secure.onContent(async ({ from, content }) => {
-      const who = await this.#identify(from);
+      // A copy of what this user sent from another of its devices reads as "me → them".
+      const who = content.sentTo && from === this.networkId ? `${this.name} → ${this.nameOf(content.sentTo)}` : await this.#identify(from);
       if (content.body.type === "text") this.emit("text", { from: who, fromId: from, text: content.body.text });
       else if (content.body.type === "media") await this.#receiveFile(who, from, content.body.media);
       await this.#save();

@@ -65,6 +65,8 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
     });
     messenger.onNotification(async (n) => {
       if (n.type === "prekeys-low" && n.attrs.device === self.deviceId) await this.uploadOneTimeKeys();
+      // One of our own devices is new or reinstalled: learn the list again before the next copy.
+      if (n.type === "identity-changed" && n.from === self.networkId && n.attrs.device !== self.deviceId) this.#devices.delete(self.networkId);
     });
   }
 
@@ -108,12 +110,25 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
     );
   }
 
-  /** Encrypts `body` for every device of `to` and sends it; resolves once the gateway stored it. */
+  /**
+   * Encrypts `body` for every device of `to` and sends it, then a copy (with `sentTo`) to this
+   * user's own other devices, so each of them shows the conversation whole; resolves once the
+   * gateway stored both.
+   */
   async send(to: string, body: ContentBody, replyTo?: Content["replyTo"]): Promise<Content> {
     const content: Content = { id: newStanzaId(), sentAtMs: Date.now(), body, replyTo };
     await this.#sendContent(to, content, content.id);
     this.#remember(content.id, to, content, false);
+    if (to !== this.self.networkId) await this.#copyToOwnDevices({ ...content, sentTo: to });
     return content;
+  }
+
+  async #copyToOwnDevices(copy: Content): Promise<void> {
+    const own = this.#devices.get(this.self.networkId) ?? (await this.#refreshDevices(this.self.networkId));
+    if (own.length === 0) return;
+    const stanzaId = newStanzaId();
+    await this.#sendContent(this.self.networkId, copy, stanzaId);
+    this.#remember(stanzaId, this.self.networkId, copy, false);
   }
 
   #remember(stanzaId: string, to: string, content: Content, retried: boolean): void {
@@ -147,7 +162,8 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
   }
 
   async #refreshDevices(to: string): Promise<string[]> {
-    const bundles = await this.#fetchBundles(to);
+    // Our own list leaves this device out: the gateway expects copies for the others only.
+    const bundles = (await this.#fetchBundles(to)).filter((b) => to !== this.self.networkId || b.deviceId !== this.self.deviceId);
     for (const b of bundles) if (!new SessionCipher(this.store, address(to, b.deviceId)).hasSession()) this.#process(to, b);
     const devices = bundles.map((b) => b.deviceId);
     this.#devices.set(to, devices);
@@ -180,9 +196,10 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
     } catch (err) {
       // Undecryptable: ask the sender to encrypt again on a fresh session. The stanza is still
       // acked (by returning normally), so the gateway does not redeliver what can never decrypt.
+      // A duplicate was decrypted once already: asking again would deliver it twice.
       const reason = err instanceof DecryptError ? err.reason : (err as Error).message;
       this.emit("decryptFailed", { from: m.from, fromDevice: m.fromDevice, id: m.id, reason });
-      await this.messenger.sendReceipt(m.from, m.id, "retry");
+      if (reason !== "duplicate") await this.messenger.sendReceipt(m.from, m.id, "retry");
       return;
     }
     await this.#onContent({ from: m.from, fromDevice: m.fromDevice, content });

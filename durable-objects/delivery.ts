@@ -65,10 +65,13 @@ export function admit(r: Recipient, e: Exclude<Envelope, { kind: "ephemeral" }>)
   }
   const devices = r.devices.deviceIds();
   if (e.kind === "message") {
+    // A copy for the sender's own other devices (so they see what it sent) leaves out the
+    // sending device: it has no session with itself.
+    const expected = e.from === owner.networkId ? devices.filter((d) => d !== e.fromDevice) : devices;
     const addressed = e.encs.map((x) => x.device).sort();
-    if (addressed.length !== devices.length || addressed.some((d, i) => d !== devices[i])) {
+    if (addressed.length !== expected.length || addressed.some((d, i) => d !== expected[i])) {
       // Partial delivery would silently leave devices out: refuse and tell the sender the current list.
-      return refuse("device-list-mismatch", "encrypt for exactly the recipient's devices", { devices: devices.join(" ") });
+      return refuse("device-list-mismatch", "encrypt for exactly the recipient's devices", { devices: expected.join(" ") });
     }
     const perDevice = new Map(e.encs.map((enc) => [enc.device, serializeXml(deliveredMessage({ ...e, enc }))]));
     return { ok: true, item: { class: "message", sender: e.from, key: e.id, perDevice, notifySender: true } };

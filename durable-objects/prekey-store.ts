@@ -54,9 +54,10 @@ export class PrekeyStore {
 
   /**
    * Verifies every signature against the identity key (the uploaded one, or the stored one
-   * for top-ups) and stores the upload atomically. Returns whether the identity key changed.
+   * for top-ups) and stores the upload atomically. Returns whether the identity key changed
+   * (`identityChanged`: it replaced another) or is new (`newIdentity`: a first upload counts too).
    */
-  upload(deviceId: string, u: KeyUpload, nowMs: number): { identityChanged: boolean } {
+  upload(deviceId: string, u: KeyUpload, nowMs: number): { identityChanged: boolean; newIdentity: boolean } {
     const previous = this.identityKey(deviceId);
     const identity = u.identityKey ?? previous;
     if (!identity) throw new StanzaError("malformed", "the first upload needs identity, signed prekey and last-resort kyber prekey");
@@ -97,7 +98,7 @@ export class PrekeyStore {
         throw new StanzaError("too-large", `a device stores at most ${MAX_STORED_PREKEYS} prekeys and ${MAX_STORED_KYBER_PREKEYS} kyber prekeys`);
       }
     });
-    return { identityChanged: previous !== null && isNewIdentity };
+    return { identityChanged: previous !== null && isNewIdentity, newIdentity: isNewIdentity };
   }
 
   counts(deviceId: string): PrekeyCounts {

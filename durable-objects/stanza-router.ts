@@ -32,7 +32,7 @@ export interface RouterContext {
   /** Claims bundles from a user's object (this one included) on behalf of this user. */
   readonly claimBundles: (networkId: string) => Promise<ClaimResult>;
   /** Re-publishes a device's public bundle to KV and tells bundle fetchers about a new identity. */
-  readonly keysUploaded: (deviceId: string, identityChanged: boolean) => Promise<void>;
+  readonly keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => Promise<void>;
 }
 
 /** What to answer on the device's socket, and whether to end the session after answering. */
@@ -245,8 +245,7 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
       return iqResult(id, [privacyElement(ctx.consent)]);
     }
     case "upload-keys": {
-      const { identityChanged } = ctx.prekeys.upload(ctx.deviceId, q.upload, ctx.nowMs);
-      await ctx.keysUploaded(ctx.deviceId, identityChanged);
+      await ctx.keysUploaded(ctx.deviceId, ctx.prekeys.upload(ctx.deviceId, q.upload, ctx.nowMs));
       return iqResult(id, [countElement(ctx)]);
     }
     case "get-key-count":

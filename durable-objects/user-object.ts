@@ -290,15 +290,22 @@ export class UserObject extends DurableObject<Env> {
     return this.env.USERS.get(this.env.USERS.idFromName(networkId));
   }
 
-  /** Publishes a device's public bundle for edge reads, and tells fetchers when its identity changed. */
-  async #keysUploaded(networkId: string, deviceId: string, identityChanged: boolean): Promise<void> {
+  /**
+   * Publishes a device's public bundle for edge reads. A new identity key (a first upload, or
+   * a reinstall) is announced to the owner's devices, which copy what they send to each other;
+   * one that replaced another also to the users that fetched this user's bundles.
+   */
+  async #keysUploaded(networkId: string, deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }): Promise<void> {
     const bundle = this.#prekeys.published(deviceId);
     if (bundle) await this.env.BUNDLES.put(`bundle:${networkId}:${deviceId}`, JSON.stringify(publishedBundleJson(bundle)));
-    if (!identityChanged) return;
+    if (!change.newIdentity) return;
     const now = Date.now();
     const identity = this.#prekeys.identityKey(deviceId);
     const id = noticeId("identity-changed", networkId, deviceId, identity ? bytesToBase64Url(identity) : "");
     const notice: Envelope = { kind: "notice", from: networkId, type: "identity-changed", id, t: now, attrs: { device: deviceId } };
+    // Stored before the upload is answered, like every notice; the uploading device gets it too and ignores it.
+    await this.deliverMany([notice]);
+    if (!change.identityChanged) return;
     const fetchers = this.#prekeys.fetchers().filter((f) => f !== networkId);
     // Best effort per peer: one unreachable peer must not fail the owner's upload.
     await Promise.allSettled(fetchers.map((f) => this.#userStub(f).deliver(notice)));
@@ -329,7 +336,7 @@ export class UserObject extends DurableObject<Env> {
         if ((await enrolledProvider(this.env.DIRECTORY, user)) === null) return UNKNOWN_RECIPIENT;
         return this.#userStub(user).claimBundles(fetcher);
       },
-      keysUploaded: (deviceId: string, identityChanged: boolean) => this.#keysUploaded(attachment.networkId, deviceId, identityChanged),
+      keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => this.#keysUploaded(attachment.networkId, deviceId, change),
     };
   }
 

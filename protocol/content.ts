@@ -36,13 +36,18 @@ export interface Content {
   readonly sentAtMs: number;
   readonly body: ContentBody;
   readonly replyTo?: { readonly targetId: string; readonly targetSender: string; readonly quotedText: string };
+  /**
+   * Set only on the copy a sender's own other devices receive (Signal's "sent transcript"):
+   * the network ID the original went to, so those devices show the conversation whole.
+   */
+  readonly sentTo?: string;
 }
 
 const KINDS: readonly MediaKind[] = ["image", "video", "audio", "document"];
 
 export function encodeContent(c: Content): Uint8Array {
   const b = c.body;
-  const message: parley.content.IContent = { id: c.id, sentAtMs: c.sentAtMs, replyTo: c.replyTo };
+  const message: parley.content.IContent = { id: c.id, sentAtMs: c.sentAtMs, replyTo: c.replyTo, sentTo: c.sentTo };
   if (b.type === "text") message.text = { text: b.text };
   else if (b.type === "reaction") message.reaction = { targetId: b.targetId, targetSender: b.targetSender, emoji: b.emoji };
   else if (b.type === "edit") message.edit = { targetId: b.targetId, text: { text: b.text } };
@@ -89,5 +94,5 @@ export function decodeContent(bytes: Uint8Array): Content {
     }
     throw new MessageFormatError("Content without a body");
   })();
-  return { ...base, body, replyTo };
+  return { ...base, body, replyTo, ...(m.sentTo ? { sentTo: m.sentTo } : {}) };
 }

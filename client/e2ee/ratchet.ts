@@ -1,187 +1,171 @@
-// The Double Ratchet (signal.org/docs/specifications/doubleratchet) over one session's
-// state. Functions are pure: they return a new state and never touch the one passed in, so a
-// message that fails to decrypt leaves the stored session exactly as it was.
-import { concatBytes, timingSafeEqual } from "../../protocol/bytes.ts";
+// The triple ratchet as libsignal runs it for message version 4: the Double Ratchet
+// (signal.org/docs/specifications/doubleratchet, with libsignal's chain keeping) whose message
+// keys are salted by SPQR, the sparse post-quantum ratchet (docs/spqr-notes.md). Functions are
+// pure: they return a new state and never touch the one passed in, so a message that fails to
+// authenticate leaves the stored session exactly as it was.
+import { deserializeEcPublic, KeyFormatError } from "../../protocol/signal/keys.ts";
+import { timingSafeEqual } from "../../protocol/bytes.ts";
+import { chainStep, deriveMessageKeys, KeyScheduleError, ratchetStep, type MessageKeys } from "../signal/kdf.ts";
+import { decryptBody, encryptBody, MessageCipherError } from "../signal/message-cipher.ts";
+import { spqrReceive, spqrSend, spqrStateFromJSON, spqrStateToJSON, type SpqrStateJSON } from "../signal/spqr/index.ts";
+import { SpqrError } from "../signal/spqr/errors.ts";
+import { encodeSignalMessage, verifyMac, WireError, type DecodedSignalMessage } from "../signal/wire/index.ts";
 import { DecryptError, SessionError } from "./errors.ts";
-import { kdfCk, kdfRk, openMessage, sealMessage } from "./kdf.ts";
-import { dh, generateKeyPair, type KeyPair } from "./keys.ts";
-import { encodeSignalMessage, headerAssociatedData, type MessageHeader, type SignalMessage } from "./messages.ts";
+import { generateKeyPair, type KeyPair } from "./keys.ts";
 
-/** Most message keys one incoming message may make us skip (the spec's MAX_SKIP). */
-export const MAX_SKIP = 2000;
-/** Most skipped message keys a session keeps; the oldest go first. */
-export const MAX_SKIPPED_KEYS = 2000;
-/** Recent receiving ratchet keys remembered, so an old chain's replay reads as "duplicate". */
-export const MAX_PREVIOUS_RECEIVING_KEYS = 32;
+/** A forward jump within one chain beyond this is refused (libsignal's limit). */
+export const MAX_FORWARD_JUMP = 25_000;
+/** Skipped message keys kept per receiving chain, oldest dropped first (libsignal's limit). */
+export const MAX_SKIPPED_PER_CHAIN = 2_000;
+/** Receiving chains kept per session, oldest dropped first: libsignal keeps five. */
+export const MAX_RECEIVER_CHAINS = 5;
 const MAX_COUNTER = 0xffffffff;
 
 export interface ChainState {
   readonly key: Uint8Array;
-  /** Number of the next message in this chain (Ns / Nr). */
+  /** Number of the next message in this chain. */
   readonly index: number;
 }
 
-export interface SkippedKey {
-  readonly ratchetKey: Uint8Array;
+/**
+ * A key passed over in a receiving chain. The seed, not the message keys: with SPQR the keys
+ * also depend on the message's own SPQR key, known only when the message arrives.
+ */
+export interface SkippedSeed {
   readonly counter: number;
-  readonly messageKey: Uint8Array;
+  readonly seed: Uint8Array;
+}
+
+export interface ReceiverChain {
+  /** The peer's ratchet public key for this chain, 33 bytes (0x05 ‖ X25519). */
+  readonly ratchetKey: Uint8Array;
+  readonly chain: ChainState;
+  /** Oldest first. */
+  readonly skipped: readonly SkippedSeed[];
 }
 
 export interface RatchetState {
   readonly rootKey: Uint8Array;
-  /** DHs. */
   readonly sendingRatchet: KeyPair;
-  /** CKs / Ns; absent for the responder until its first receive. */
-  readonly sendingChain: ChainState | undefined;
-  /** PN. */
-  readonly previousSendingLength: number;
-  /** DHr (serialized); absent for the initiator until its first receive. */
-  readonly receivingRatchetKey: Uint8Array | undefined;
-  /** CKr / Nr. */
-  readonly receivingChain: ChainState | undefined;
-  /** Earlier DHr values, newest last. */
-  readonly previousReceivingKeys: readonly Uint8Array[];
-  /** MKSKIPPED, oldest first. */
-  readonly skipped: readonly SkippedKey[];
+  readonly sendingChain: ChainState;
+  /** What the wire's previous_counter carries: the last index of the sending chain before this one. */
+  readonly previousCounter: number;
+  /** Oldest first. */
+  readonly receiverChains: readonly ReceiverChain[];
+  /** In its JSON form: SPQR's state objects are class instances, which structured clone would strip. */
+  readonly spqr: SpqrStateJSON;
 }
 
-/** Alice: SK is the root key and Bob's signed prekey his first ratchet key (DR spec §3.3 / §7.1). */
-export function initInitiator(sharedKey: Uint8Array, theirSignedPreKey: Uint8Array): RatchetState {
-  const sendingRatchet = generateKeyPair();
-  const { rootKey, chainKey } = kdfRk(sharedKey, dh(sendingRatchet.privateKey, theirSignedPreKey));
-  return {
-    rootKey,
-    sendingRatchet,
-    sendingChain: { key: chainKey, index: 0 },
-    previousSendingLength: 0,
-    receivingRatchetKey: theirSignedPreKey,
-    receivingChain: undefined,
-    previousReceivingKeys: [],
-    skipped: [],
-  };
+/** Who the MAC binds a message to: 33-byte serialized identity keys. */
+export interface Identities {
+  readonly local: Uint8Array;
+  readonly remote: Uint8Array;
 }
 
-/** Bob: his signed prekey pair is his first ratchet key pair; he sends only after receiving. */
-export function initResponder(sharedKey: Uint8Array, signedPreKey: KeyPair): RatchetState {
-  return {
-    rootKey: sharedKey,
-    sendingRatchet: signedPreKey,
-    sendingChain: undefined,
-    previousSendingLength: 0,
-    receivingRatchetKey: undefined,
-    receivingChain: undefined,
-    previousReceivingKeys: [],
-    skipped: [],
-  };
-}
+const sameKey = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-/** Returns the new state and a versioned SignalMessage body. */
-export function ratchetEncrypt(state: RatchetState, associatedData: Uint8Array, plaintext: Uint8Array): { state: RatchetState; body: Uint8Array } {
-  const chain = state.sendingChain;
-  if (!chain) throw new SessionError("the responder cannot send before it has received a message");
-  if (chain.index > MAX_COUNTER) throw new SessionError("sending chain exhausted");
-  const { messageKey, chainKey } = kdfCk(chain.key);
-  const header: MessageHeader = { ratchetKey: state.sendingRatchet.publicKey, previousCounter: state.previousSendingLength, counter: chain.index };
-  const ciphertext = sealMessage(messageKey, concatBytes(associatedData, headerAssociatedData(header)), plaintext);
-  return { state: { ...state, sendingChain: { key: chainKey, index: chain.index + 1 } }, body: encodeSignalMessage({ ...header, ciphertext }) };
-}
-
-const sameKey = (a: Uint8Array, b: Uint8Array | undefined): boolean => b !== undefined && timingSafeEqual(a, b);
-
-/** Whether this state has ever received on the message's ratchet key: then only it can decrypt the message. */
+/** Whether this state has a receiving chain for the ratchet key: then only it can decrypt the message. */
 export function recognizesRatchetKey(state: RatchetState, ratchetKey: Uint8Array): boolean {
-  return (
-    sameKey(ratchetKey, state.receivingRatchetKey) ||
-    state.previousReceivingKeys.some((k) => sameKey(ratchetKey, k)) ||
-    state.skipped.some((s) => sameKey(ratchetKey, s.ratchetKey))
-  );
+  return state.receiverChains.some((c) => sameKey(c.ratchetKey, ratchetKey));
 }
 
-/** Advances `chain` to message `until`, storing the keys passed over in `skipped`. */
-function skipTo(chain: ChainState, ratchetKey: Uint8Array, until: number, skipped: SkippedKey[]): ChainState {
-  if (until - chain.index > MAX_SKIP) throw new DecryptError("too-many-skipped", `message skips ${until - chain.index} keys (max ${MAX_SKIP})`);
-  let { key, index } = chain;
-  while (index < until) {
-    const next = kdfCk(key);
-    skipped.push({ ratchetKey, counter: index, messageKey: next.messageKey });
-    key = next.chainKey;
+/** Encrypts one message into a serialized SignalMessage (MAC included). */
+export function ratchetEncrypt(state: RatchetState, identities: Identities, plaintext: Uint8Array): { state: RatchetState; body: Uint8Array } {
+  const chain = state.sendingChain;
+  if (chain.index > MAX_COUNTER) throw new SessionError("sending chain exhausted");
+  const { messageKeySeed, nextChainKey } = chainStep(chain.key);
+  const sent = spqrSend(spqrStateFromJSON(state.spqr));
+  const keys = deriveMessageKeys(messageKeySeed, sent.pqKey);
+  const body = encodeSignalMessage(
+    {
+      ratchetKey: state.sendingRatchet.publicKey,
+      counter: chain.index,
+      previousCounter: state.previousCounter,
+      ciphertext: encryptBody(keys, plaintext),
+      pqRatchet: sent.field5,
+    },
+    { macKey: keys.macKey, senderIdentityKey: identities.local, receiverIdentityKey: identities.remote },
+  );
+  return { state: { ...state, sendingChain: { key: nextChainKey, index: chain.index + 1 }, spqr: spqrStateToJSON(sent.state) }, body };
+}
+
+/** libsignal's previous_counter: the index of the last message sent on the chain being replaced. */
+const lastIndexOf = (chain: ChainState): number => Math.max(chain.index, 1) - 1;
+
+/** A DH ratchet step on a ratchet key never seen: a new receiving chain, and a new sending chain after it. */
+function stepTo(state: RatchetState, theirRatchetKey: Uint8Array): { state: RatchetState; chain: ReceiverChain } {
+  const theirs = deserializeEcPublic(theirRatchetKey);
+  const receiving = ratchetStep(state.rootKey, state.sendingRatchet.privateKey, theirs);
+  const sendingRatchet = generateKeyPair();
+  const sending = ratchetStep(receiving.rootKey, sendingRatchet.privateKey, theirs);
+  const chain: ReceiverChain = { ratchetKey: theirRatchetKey.slice(), chain: { key: receiving.chainKey, index: 0 }, skipped: [] };
+  const next: RatchetState = {
+    ...state,
+    rootKey: sending.rootKey,
+    sendingRatchet,
+    sendingChain: { key: sending.chainKey, index: 0 },
+    previousCounter: lastIndexOf(state.sendingChain),
+    receiverChains: [...state.receiverChains, chain].slice(-MAX_RECEIVER_CHAINS),
+  };
+  return { state: next, chain };
+}
+
+/** The seed for message `counter` of a chain, and the chain after it. */
+function seedFor(chain: ReceiverChain, counter: number): { chain: ReceiverChain; seed: Uint8Array } {
+  if (counter < chain.chain.index) {
+    const found = chain.skipped.find((s) => s.counter === counter);
+    if (!found) throw new DecryptError("duplicate", `message ${counter} of this chain was already decrypted`);
+    return { chain: { ...chain, skipped: chain.skipped.filter((s) => s !== found) }, seed: found.seed };
+  }
+  if (counter - chain.chain.index > MAX_FORWARD_JUMP) {
+    throw new DecryptError("too-many-skipped", `message skips ${counter - chain.chain.index} keys (max ${MAX_FORWARD_JUMP})`);
+  }
+  const skipped = [...chain.skipped];
+  let { key, index } = chain.chain;
+  while (index < counter) {
+    const step = chainStep(key);
+    skipped.push({ counter: index, seed: step.messageKeySeed });
+    key = step.nextChainKey;
     index++;
   }
-  return { key, index };
-}
-
-function open(messageKey: Uint8Array, associatedData: Uint8Array, message: SignalMessage): Uint8Array {
-  const plaintext = openMessage(messageKey, concatBytes(associatedData, headerAssociatedData(message)), message.ciphertext);
-  if (!plaintext) throw new DecryptError("auth-failed", "message authentication failed");
-  return plaintext;
+  const { messageKeySeed, nextChainKey } = chainStep(key);
+  return {
+    chain: { ...chain, chain: { key: nextChainKey, index: counter + 1 }, skipped: skipped.slice(-MAX_SKIPPED_PER_CHAIN) },
+    seed: messageKeySeed,
+  };
 }
 
 export interface Decrypted {
   readonly state: RatchetState;
   readonly plaintext: Uint8Array;
-  /** Decrypted with a stored skipped key: an old message, no sign the peer still uses this session. */
-  readonly late: boolean;
 }
 
-/** Decrypts one message (DR spec RatchetDecrypt). Throws DecryptError; `state` is never modified. */
-export function ratchetDecrypt(state: RatchetState, associatedData: Uint8Array, message: SignalMessage): Decrypted {
-  const { ratchetKey, counter } = message;
-
-  const skippedIndex = state.skipped.findIndex((s) => s.counter === counter && sameKey(ratchetKey, s.ratchetKey));
-  if (skippedIndex >= 0) {
-    const plaintext = open(state.skipped[skippedIndex]!.messageKey, associatedData, message);
-    return { state: { ...state, skipped: state.skipped.filter((_, i) => i !== skippedIndex) }, plaintext, late: true };
+/** Maps the primitives' refusals onto the SDK's reasons; anything else is a bug and propagates. */
+function asDecryptError(err: unknown): never {
+  if (err instanceof DecryptError) throw err;
+  if (err instanceof WireError) throw new DecryptError(err.reason === "bad-mac" ? "auth-failed" : "malformed", err.message);
+  // SPQR's chain has its own skip limit, one key ahead of the Double Ratchet's: it can refuse first.
+  if (err instanceof SpqrError && err.reason === "too-far") throw new DecryptError("too-many-skipped", err.message);
+  if (err instanceof SpqrError || err instanceof KeyScheduleError || err instanceof MessageCipherError || err instanceof KeyFormatError) {
+    throw new DecryptError("malformed", err.message);
   }
+  throw err;
+}
 
-  const skipped = [...state.skipped];
-  let next: RatchetState = state;
-  let chain: ChainState;
-  if (state.receivingChain && sameKey(ratchetKey, state.receivingRatchetKey)) {
-    if (counter < state.receivingChain.index) throw new DecryptError("duplicate", "message already decrypted");
-    chain = state.receivingChain;
-  } else if (state.previousReceivingKeys.some((k) => sameKey(ratchetKey, k))) {
-    // An old chain whose remaining keys were all used or evicted.
-    throw new DecryptError("duplicate", "message from a finished chain already decrypted");
-  } else {
-    // DH ratchet step: close the current receiving chain at PN, then derive fresh receiving
-    // and sending chains from the peer's new ratchet key.
-    if (state.receivingChain && state.receivingRatchetKey) {
-      skipTo(state.receivingChain, state.receivingRatchetKey, message.previousCounter, skipped);
-    }
-    let shared: Uint8Array;
-    let sendingRatchet: KeyPair;
-    let sendShared: Uint8Array;
-    try {
-      shared = dh(state.sendingRatchet.privateKey, ratchetKey);
-      sendingRatchet = generateKeyPair();
-      sendShared = dh(sendingRatchet.privateKey, ratchetKey);
-    } catch {
-      throw new DecryptError("malformed", "invalid ratchet key");
-    }
-    const receiving = kdfRk(state.rootKey, shared);
-    const sending = kdfRk(receiving.rootKey, sendShared);
-    const previousReceivingKeys = state.receivingRatchetKey
-      ? [...state.previousReceivingKeys, state.receivingRatchetKey].slice(-MAX_PREVIOUS_RECEIVING_KEYS)
-      : state.previousReceivingKeys;
-    chain = { key: receiving.chainKey, index: 0 };
-    next = {
-      rootKey: sending.rootKey,
-      sendingRatchet,
-      sendingChain: { key: sending.chainKey, index: 0 },
-      previousSendingLength: state.sendingChain?.index ?? 0,
-      receivingRatchetKey: ratchetKey,
-      receivingChain: chain,
-      previousReceivingKeys,
-      skipped,
-    };
+/** Decrypts one SignalMessage. Throws DecryptError; `state` is never modified. */
+export function ratchetDecrypt(state: RatchetState, identities: Identities, message: DecodedSignalMessage): Decrypted {
+  try {
+    let next = state;
+    let chain = state.receiverChains.find((c) => sameKey(c.ratchetKey, message.ratchetKey));
+    if (!chain) ({ state: next, chain } = stepTo(state, message.ratchetKey));
+    const { chain: advanced, seed } = seedFor(chain, message.counter);
+    const received = spqrReceive(spqrStateFromJSON(next.spqr), message.pqRatchet);
+    const keys: MessageKeys = deriveMessageKeys(seed, received.pqKey);
+    verifyMac(message, { macKey: keys.macKey, senderIdentityKey: identities.remote, receiverIdentityKey: identities.local });
+    const plaintext = decryptBody(keys, message.ciphertext);
+    const receiverChains = next.receiverChains.map((c) => (c === chain ? advanced : c));
+    return { state: { ...next, receiverChains, spqr: spqrStateToJSON(received.state) }, plaintext };
+  } catch (err) {
+    asDecryptError(err);
   }
-
-  chain = skipTo(chain, ratchetKey, counter, skipped);
-  const { messageKey, chainKey } = kdfCk(chain.key);
-  const plaintext = open(messageKey, associatedData, message);
-  return {
-    state: { ...next, receivingChain: { key: chainKey, index: counter + 1 }, skipped: skipped.slice(-MAX_SKIPPED_KEYS) },
-    plaintext,
-    late: false,
-  };
 }

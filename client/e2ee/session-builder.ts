@@ -1,12 +1,45 @@
-// Starting sessions from PQXDH: as initiator from a prekey bundle, as responder from the
-// first PreKeySignalMessage.
+// Starting sessions from PQXDH, as libsignal does for message version 4: as initiator from a
+// prekey bundle, as responder from the first PreKeySignalMessage.
+import { concatBytes } from "../../protocol/bytes.ts";
+import { deserializeEcPublic, deserializeKyberPublic, KYBER_KEY_TYPE } from "../../protocol/signal/keys.ts";
+import { initiatorChains, pqxdhInitiate, pqxdhRespond, type PqxdhSecrets } from "../signal/pqxdh.ts";
+import { initSpqr, spqrStateToJSON } from "../signal/spqr/index.ts";
+import type { DecodedPreKeySignalMessage } from "../signal/wire/index.ts";
 import { verifyBundle, type PreKeyBundle } from "./bundle.ts";
 import { BundleError, DecryptError } from "./errors.ts";
-import type { PreKeySignalMessage } from "./messages.ts";
-import { pqxdhInitiate, pqxdhRespond, type InitiatorAgreement } from "./pqxdh.ts";
-import { initInitiator, initResponder, type RatchetState } from "./ratchet.ts";
+import { generateKeyPair, type KeyPair } from "./keys.ts";
+import type { RatchetState } from "./ratchet.ts";
 import { withNewSession, type SessionState } from "./session-record.ts";
 import type { SignalStore } from "./store.ts";
+
+/**
+ * Alice after PQXDH: one DH ratchet step with a fresh ratchet key against Bob's signed prekey
+ * gives her sending chain; Bob's initial chain (under that signed prekey) is her first receiving one.
+ */
+function initiatorRatchet(secrets: PqxdhSecrets, theirSignedPreKey: Uint8Array): RatchetState {
+  const sendingRatchet = generateKeyPair();
+  const chains = initiatorChains(secrets, sendingRatchet.privateKey, deserializeEcPublic(theirSignedPreKey));
+  return {
+    rootKey: chains.rootKey,
+    sendingRatchet,
+    sendingChain: { key: chains.sendingChainKey, index: 0 },
+    previousCounter: 0,
+    receiverChains: [{ ratchetKey: theirSignedPreKey.slice(), chain: { key: chains.receivingChainKey, index: 0 }, skipped: [] }],
+    spqr: spqrStateToJSON(initSpqr(secrets.spqrKey, "alice")),
+  };
+}
+
+/** Bob after PQXDH: his signed prekey is his first ratchet key; Alice's first message ratchets him forward. */
+function responderRatchet(secrets: PqxdhSecrets, signedPreKey: KeyPair): RatchetState {
+  return {
+    rootKey: secrets.rootKey,
+    sendingRatchet: signedPreKey,
+    sendingChain: { key: secrets.chainKey, index: 0 },
+    previousCounter: 0,
+    receiverChains: [],
+    spqr: spqrStateToJSON(initSpqr(secrets.spqrKey, "bob")),
+  };
+}
 
 /**
  * Verifies the bundle (both signatures, by its identity key), records the identity (trust on
@@ -17,29 +50,35 @@ import type { SignalStore } from "./store.ts";
 export function processPreKeyBundle(store: SignalStore, address: string, bundle: PreKeyBundle): { identityChanged: boolean } {
   verifyBundle(bundle);
   const identity = store.identity();
-  let agreement: InitiatorAgreement;
-  let ratchet: RatchetState;
+  const baseKey = generateKeyPair();
+  let state: SessionState;
   try {
-    agreement = pqxdhInitiate(identity, bundle);
-    ratchet = initInitiator(agreement.sharedKey, bundle.signedPreKey.publicKey);
+    const { secrets, kyberCiphertext } = pqxdhInitiate({
+      ourIdentityPrivate: identity.privateKey,
+      ourBaseKeyPrivate: baseKey.privateKey,
+      theirIdentityKey: deserializeEcPublic(bundle.identityKey),
+      theirSignedPreKey: deserializeEcPublic(bundle.signedPreKey.publicKey),
+      theirOneTimePreKey: bundle.preKey ? deserializeEcPublic(bundle.preKey.publicKey) : undefined,
+      theirKyberPreKey: deserializeKyberPublic(bundle.kyberPreKey.publicKey),
+    });
+    state = {
+      localIdentityKey: identity.publicKey,
+      remoteIdentityKey: bundle.identityKey.slice(),
+      remoteRegistrationId: bundle.registrationId,
+      baseKey: baseKey.publicKey,
+      pendingPreKey: {
+        preKeyId: bundle.preKey?.id,
+        signedPreKeyId: bundle.signedPreKey.id,
+        kyberPreKeyId: bundle.kyberPreKey.id,
+        // The wire carries Kyber ciphertexts behind the key type byte, as libsignal does.
+        kyberCiphertext: concatBytes(Uint8Array.of(KYBER_KEY_TYPE), kyberCiphertext),
+      },
+      ratchet: initiatorRatchet(secrets, bundle.signedPreKey.publicKey),
+    };
   } catch {
     // Well-formed encodings can still hold unusable keys (low-order points, a KEM key out of range).
     throw new BundleError("malformed", `unusable key in the prekey bundle for device ${bundle.deviceId}`);
   }
-  const state: SessionState = {
-    localIdentityKey: identity.publicKey,
-    remoteIdentityKey: bundle.identityKey.slice(),
-    remoteRegistrationId: bundle.registrationId,
-    associatedData: agreement.associatedData,
-    baseKey: agreement.baseKey,
-    pendingPreKey: {
-      preKeyId: bundle.preKey?.id,
-      signedPreKeyId: bundle.signedPreKey.id,
-      kyberPreKeyId: bundle.kyberPreKey.id,
-      kyberCiphertext: agreement.kyberCiphertext,
-    },
-    ratchet,
-  };
   const identityChanged = store.saveIdentity(address, bundle.identityKey);
   store.storeSession(address, withNewSession(store.loadSession(address), state));
   return { identityChanged };
@@ -50,7 +89,7 @@ export function processPreKeyBundle(store: SignalStore, address: string, bundle:
  * the prekeys but consumes nothing: the caller does that only once the message decrypts, so a
  * forged pkmsg can neither burn prekeys nor overwrite a trusted identity.
  */
-export function buildResponderSession(store: SignalStore, message: PreKeySignalMessage): SessionState {
+export function buildResponderSession(store: SignalStore, message: DecodedPreKeySignalMessage): SessionState {
   const signedPreKey = store.loadSignedPreKey(message.signedPreKeyId);
   const kyberPreKey = store.loadKyberPreKey(message.kyberPreKeyId);
   const preKey = message.preKeyId === undefined ? undefined : store.loadPreKey(message.preKeyId);
@@ -59,27 +98,27 @@ export function buildResponderSession(store: SignalStore, message: PreKeySignalM
   if (message.preKeyId !== undefined && !preKey) throw new DecryptError("unknown-prekey", `unknown one-time prekey ${message.preKeyId}`);
 
   const identity = store.identity();
-  let agreement: { sharedKey: Uint8Array; associatedData: Uint8Array };
+  let secrets: PqxdhSecrets;
   try {
-    agreement = pqxdhRespond({
-      identity,
-      signedPreKey: signedPreKey.keyPair,
-      preKey: preKey?.keyPair,
-      kyberSecretKey: kyberPreKey.secretKey,
-      theirIdentityKey: message.identityKey,
-      theirBaseKey: message.baseKey,
-      kyberCiphertext: message.kyberCiphertext,
+    secrets = pqxdhRespond({
+      ourIdentityPrivate: identity.privateKey,
+      ourSignedPreKeyPrivate: signedPreKey.keyPair.privateKey,
+      ourOneTimePreKeyPrivate: preKey?.keyPair.privateKey,
+      ourKyberSecretKey: kyberPreKey.secretKey,
+      theirIdentityKey: deserializeEcPublic(message.identityKey),
+      theirBaseKey: deserializeEcPublic(message.baseKey),
+      // The wire codec has checked the type byte and the length.
+      kyberCiphertext: message.kyberCiphertext.subarray(1),
     });
   } catch {
     throw new DecryptError("malformed", "unusable key in PreKeySignalMessage");
   }
   return {
     localIdentityKey: identity.publicKey,
-    remoteIdentityKey: message.identityKey,
+    remoteIdentityKey: message.identityKey.slice(),
     remoteRegistrationId: message.registrationId,
-    associatedData: agreement.associatedData,
-    baseKey: message.baseKey,
+    baseKey: message.baseKey.slice(),
     pendingPreKey: undefined,
-    ratchet: initResponder(agreement.sharedKey, signedPreKey.keyPair),
+    ratchet: responderRatchet(secrets, signedPreKey.keyPair),
   };
 }

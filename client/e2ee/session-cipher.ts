@@ -2,14 +2,15 @@
 // store is written only after a message authenticates, so a forged, corrupted or replayed
 // message changes nothing.
 import { timingSafeEqual } from "../../protocol/bytes.ts";
-import { DecryptError, SessionError } from "./errors.ts";
 import {
   decodePreKeySignalMessage,
   decodeSignalMessage,
   encodePreKeySignalMessage,
-  type PreKeySignalMessage,
-  type SignalMessage,
-} from "./messages.ts";
+  WireError,
+  type DecodedPreKeySignalMessage,
+  type DecodedSignalMessage,
+} from "../signal/wire/index.ts";
+import { DecryptError, SessionError } from "./errors.ts";
 import { ratchetDecrypt, ratchetEncrypt, recognizesRatchetKey } from "./ratchet.ts";
 import { buildResponderSession } from "./session-builder.ts";
 import { hasSeenBaseKey, sessionsOf, withNewSession, withUpdatedSession, type SessionRecord, type SessionState } from "./session-record.ts";
@@ -28,16 +29,21 @@ export interface DecryptResult {
   readonly identityChanged: boolean;
 }
 
-interface SessionDecrypt {
-  readonly state: SessionState;
-  readonly plaintext: Uint8Array;
-  readonly late: boolean;
+function decryptIn(session: SessionState, message: DecodedSignalMessage): { state: SessionState; plaintext: Uint8Array } {
+  const identities = { local: session.localIdentityKey, remote: session.remoteIdentityKey };
+  const { state: ratchet, plaintext } = ratchetDecrypt(session.ratchet, identities, message);
+  // Any authentic message from the peer proves it holds the session, so the PQXDH data need not be resent.
+  return { state: { ...session, ratchet, pendingPreKey: undefined }, plaintext };
 }
 
-function decryptIn(session: SessionState, message: SignalMessage): SessionDecrypt {
-  const { state: ratchet, plaintext, late } = ratchetDecrypt(session.ratchet, session.associatedData, message);
-  // Any authentic message from the peer proves it holds the session, so the PQXDH data need not be resent.
-  return { state: { ...session, ratchet, pendingPreKey: undefined }, plaintext, late };
+/** The wire codec's refusals, as the SDK's decryption errors. */
+function decoded<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof WireError) throw new DecryptError("malformed", err.message);
+    throw err;
+  }
 }
 
 export class SessionCipher {
@@ -63,7 +69,8 @@ export class SessionCipher {
     const record = this.#store.loadSession(this.#address);
     if (!record) throw new SessionError(`no session with ${this.#address}: process a prekey bundle first`);
     const session = record.current;
-    const { state: ratchet, body } = ratchetEncrypt(session.ratchet, session.associatedData, plaintext);
+    const identities = { local: session.localIdentityKey, remote: session.remoteIdentityKey };
+    const { state: ratchet, body } = ratchetEncrypt(session.ratchet, identities, plaintext);
     this.#store.storeSession(this.#address, { ...record, current: { ...session, ratchet } });
     const pending = session.pendingPreKey;
     if (!pending) return { type: "msg", body };
@@ -89,12 +96,12 @@ export class SessionCipher {
 
   /** decrypt(), also reporting whether a pkmsg came with a changed identity key. */
   decryptWithInfo(type: MessageType, body: Uint8Array): DecryptResult {
-    if (type === "pkmsg") return this.#decryptPreKeyMessage(decodePreKeySignalMessage(body));
-    if (type === "msg") return { plaintext: this.#decryptMessage(decodeSignalMessage(body)), identityChanged: false };
+    if (type === "pkmsg") return this.#decryptPreKeyMessage(decoded(() => decodePreKeySignalMessage(body)));
+    if (type === "msg") return { plaintext: this.#decryptMessage(decoded(() => decodeSignalMessage(body))), identityChanged: false };
     throw new DecryptError("malformed", `unknown message type ${String(type)}`);
   }
 
-  #decryptMessage(message: SignalMessage): Uint8Array {
+  #decryptMessage(message: DecodedSignalMessage): Uint8Array {
     const record = this.#store.loadSession(this.#address);
     if (!record) throw new DecryptError("no-session", `no session with ${this.#address}`);
     const sessions = sessionsOf(record);
@@ -106,7 +113,8 @@ export class SessionCipher {
     for (const index of candidates) {
       try {
         const result = decryptIn(sessions[index]!, message);
-        this.#store.storeSession(this.#address, withUpdatedSession(record, index, result.state, !result.late));
+        // The peer uses this session, so it becomes current (libsignal promotes it too).
+        this.#store.storeSession(this.#address, withUpdatedSession(record, index, result.state, true));
         return result.plaintext;
       } catch (err) {
         if (!(err instanceof DecryptError)) throw err;
@@ -116,8 +124,8 @@ export class SessionCipher {
     throw firstError ?? new DecryptError("auth-failed", "no session could decrypt the message");
   }
 
-  #decryptPreKeyMessage(message: PreKeySignalMessage): DecryptResult {
-    const inner = decodeSignalMessage(message.message);
+  #decryptPreKeyMessage(message: DecodedPreKeySignalMessage): DecryptResult {
+    const inner = message.signalMessage;
     const record: SessionRecord | undefined = this.#store.loadSession(this.#address);
     if (record) {
       // The initiator repeats the same PQXDH data until we reply: reuse the session it made.
@@ -129,7 +137,7 @@ export class SessionCipher {
           throw new DecryptError("malformed", "PreKeySignalMessage reuses a base key with another identity");
         }
         const result = decryptIn(existing, inner);
-        this.#store.storeSession(this.#address, withUpdatedSession(record, index, result.state, !result.late));
+        this.#store.storeSession(this.#address, withUpdatedSession(record, index, result.state, true));
         return { plaintext: result.plaintext, identityChanged: false };
       }
       if (hasSeenBaseKey(record, message.baseKey)) throw new DecryptError("duplicate", "PreKeySignalMessage of a session since discarded");

@@ -4,7 +4,9 @@
 import { timingSafeEqual } from "../../protocol/bytes.ts";
 import type { RatchetState } from "./ratchet.ts";
 
-export const SESSION_RECORD_VERSION = 1;
+export const SESSION_RECORD_VERSION = 2;
+/** Sessions in Parley E2EE v1, the SDK's own format before it spoke libsignal's (issue 14). */
+export const LEGACY_SESSION_RECORD_VERSION = 1;
 /**
  * Sessions kept besides the current one. Both parties initiating at once leaves each with a
  * session the other is not using; keeping a few and decrypting with whichever matches lets
@@ -19,6 +21,7 @@ export interface PendingPreKey {
   readonly preKeyId: number | undefined;
   readonly signedPreKeyId: number;
   readonly kyberPreKeyId: number;
+  /** 0x08 ‖ the 1568-byte Kyber1024 ciphertext, as the wire carries it. */
   readonly kyberCiphertext: Uint8Array;
 }
 
@@ -26,8 +29,6 @@ export interface SessionState {
   readonly localIdentityKey: Uint8Array;
   readonly remoteIdentityKey: Uint8Array;
   readonly remoteRegistrationId: number;
-  /** PQXDH AD: initiator's IK (33) || responder's IK (33). */
-  readonly associatedData: Uint8Array;
   /** The initiator's ephemeral key EK_A: names the PQXDH run this session came from. */
   readonly baseKey: Uint8Array;
   readonly pendingPreKey: PendingPreKey | undefined;

@@ -5,8 +5,16 @@ import { base64UrlToBytes, bytesToBase64Url } from "../../protocol/bytes.ts";
 import { EC_KEY_TYPE, EC_PUBLIC_LENGTH, KYBER_PUBLIC_LENGTH, SIGNATURE_LENGTH } from "../../protocol/signal/keys.ts";
 import { StateFormatError } from "./errors.ts";
 import { isKeyId, type KeyPair, type KyberPreKeyRecord, type PreKeyRecord, type SignedPreKeyRecord } from "./keys.ts";
-import { KYBER_CIPHERTEXT_LENGTH } from "./messages.ts";
-import { MAX_PREVIOUS_RECEIVING_KEYS, MAX_SKIPPED_KEYS, type ChainState, type RatchetState, type SkippedKey } from "./ratchet.ts";
+import { spqrStateFromJSON, spqrStateToJSON } from "../signal/spqr/index.ts";
+import { KYBER_CIPHERTEXT_LENGTH } from "../signal/wire/index.ts";
+import {
+  MAX_RECEIVER_CHAINS,
+  MAX_SKIPPED_PER_CHAIN,
+  type ChainState,
+  type RatchetState,
+  type ReceiverChain,
+  type SkippedSeed,
+} from "./ratchet.ts";
 import {
   MAX_ARCHIVED_SESSIONS,
   MAX_SEEN_BASE_KEYS,
@@ -128,15 +136,31 @@ export function kyberPreKeyFromJson(v: unknown, path: string): KyberPreKeyRecord
 
 // ---- sessions ----
 
-function chainToJson(c: ChainState | undefined): Json {
-  return c ? { key: b64(c.key), index: c.index } : null;
+function chainToJson(c: ChainState): JsonObject {
+  return { key: b64(c.key), index: c.index };
 }
 
-function chainFromJson(v: unknown, path: string): ChainState | undefined {
-  return nullable(v, (c) => {
-    const o = object(c, path);
-    return { key: bytes(o.key, `${path}.key`, KEY_LENGTH), index: u32(o.index, `${path}.index`) };
-  });
+function chainFromJson(v: unknown, path: string): ChainState {
+  const o = object(v, path);
+  return { key: bytes(o.key, `${path}.key`, KEY_LENGTH), index: u32(o.index, `${path}.index`) };
+}
+
+function skippedFromJson(v: unknown, path: string): SkippedSeed {
+  const o = object(v, path);
+  return { counter: u32(o.counter, `${path}.counter`), seed: bytes(o.seed, `${path}.seed`, KEY_LENGTH) };
+}
+
+function receiverToJson(r: ReceiverChain): JsonObject {
+  return { ratchetKey: b64(r.ratchetKey), chain: chainToJson(r.chain), skipped: r.skipped.map((k) => ({ counter: k.counter, seed: b64(k.seed) })) };
+}
+
+function receiverFromJson(v: unknown, path: string): ReceiverChain {
+  const o = object(v, path);
+  return {
+    ratchetKey: ecPublic(o.ratchetKey, `${path}.ratchetKey`),
+    chain: chainFromJson(o.chain, `${path}.chain`),
+    skipped: array(o.skipped, `${path}.skipped`, MAX_SKIPPED_PER_CHAIN).map((k, i) => skippedFromJson(k, `${path}.skipped[${i}]`)),
+  };
 }
 
 function ratchetToJson(r: RatchetState): JsonObject {
@@ -144,36 +168,28 @@ function ratchetToJson(r: RatchetState): JsonObject {
     rootKey: b64(r.rootKey),
     sendingRatchet: keyPairToJson(r.sendingRatchet),
     sendingChain: chainToJson(r.sendingChain),
-    previousSendingLength: r.previousSendingLength,
-    receivingRatchetKey: r.receivingRatchetKey ? b64(r.receivingRatchetKey) : null,
-    receivingChain: chainToJson(r.receivingChain),
-    previousReceivingKeys: r.previousReceivingKeys.map(b64),
-    skipped: r.skipped.map((s) => ({ ratchetKey: b64(s.ratchetKey), counter: s.counter, messageKey: b64(s.messageKey) })),
-  };
-}
-
-function skippedFromJson(v: unknown, path: string): SkippedKey {
-  const o = object(v, path);
-  return {
-    ratchetKey: ecPublic(o.ratchetKey, `${path}.ratchetKey`),
-    counter: u32(o.counter, `${path}.counter`),
-    messageKey: bytes(o.messageKey, `${path}.messageKey`, KEY_LENGTH),
+    previousCounter: r.previousCounter,
+    receiverChains: r.receiverChains.map(receiverToJson),
+    spqr: r.spqr,
   };
 }
 
 function ratchetFromJson(v: unknown, path: string): RatchetState {
   const o = object(v, path);
+  let spqr: RatchetState["spqr"];
+  try {
+    // Parsed to check it, then kept in its normalized JSON form, as sessions hold it.
+    spqr = spqrStateToJSON(spqrStateFromJSON(o.spqr));
+  } catch (err) {
+    fail(`${path}.spqr`, `an SPQR state (${(err as Error).message})`);
+  }
   return {
     rootKey: bytes(o.rootKey, `${path}.rootKey`, KEY_LENGTH),
     sendingRatchet: keyPairFromJson(o.sendingRatchet, `${path}.sendingRatchet`),
     sendingChain: chainFromJson(o.sendingChain, `${path}.sendingChain`),
-    previousSendingLength: u32(o.previousSendingLength, `${path}.previousSendingLength`),
-    receivingRatchetKey: nullable(o.receivingRatchetKey, (k) => ecPublic(k, `${path}.receivingRatchetKey`)),
-    receivingChain: chainFromJson(o.receivingChain, `${path}.receivingChain`),
-    previousReceivingKeys: array(o.previousReceivingKeys, `${path}.previousReceivingKeys`, MAX_PREVIOUS_RECEIVING_KEYS).map((k, i) =>
-      ecPublic(k, `${path}.previousReceivingKeys[${i}]`),
-    ),
-    skipped: array(o.skipped, `${path}.skipped`, MAX_SKIPPED_KEYS).map((s, i) => skippedFromJson(s, `${path}.skipped[${i}]`)),
+    previousCounter: u32(o.previousCounter, `${path}.previousCounter`),
+    receiverChains: array(o.receiverChains, `${path}.receiverChains`, MAX_RECEIVER_CHAINS).map((c, i) => receiverFromJson(c, `${path}.receiverChains[${i}]`)),
+    spqr,
   };
 }
 
@@ -199,7 +215,6 @@ function sessionToJson(s: SessionState): JsonObject {
     localIdentityKey: b64(s.localIdentityKey),
     remoteIdentityKey: b64(s.remoteIdentityKey),
     remoteRegistrationId: s.remoteRegistrationId,
-    associatedData: b64(s.associatedData),
     baseKey: b64(s.baseKey),
     pendingPreKey: pendingToJson(s.pendingPreKey),
     ratchet: ratchetToJson(s.ratchet),
@@ -212,7 +227,6 @@ function sessionFromJson(v: unknown, path: string): SessionState {
     localIdentityKey: ecPublic(o.localIdentityKey, `${path}.localIdentityKey`),
     remoteIdentityKey: ecPublic(o.remoteIdentityKey, `${path}.remoteIdentityKey`),
     remoteRegistrationId: u32(o.remoteRegistrationId, `${path}.remoteRegistrationId`),
-    associatedData: bytes(o.associatedData, `${path}.associatedData`, 2 * EC_PUBLIC_LENGTH),
     baseKey: ecPublic(o.baseKey, `${path}.baseKey`),
     pendingPreKey: pendingFromJson(o.pendingPreKey, `${path}.pendingPreKey`),
     ratchet: ratchetFromJson(o.ratchet, `${path}.ratchet`),

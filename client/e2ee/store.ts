@@ -3,7 +3,7 @@
 import { bytesToBase64Url, timingSafeEqual } from "../../protocol/bytes.ts";
 import { StateFormatError } from "./errors.ts";
 import type { IdentityKeyPair, KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from "./keys.ts";
-import type { SessionRecord } from "./session-record.ts";
+import { LEGACY_SESSION_RECORD_VERSION, type SessionRecord } from "./session-record.ts";
 import {
   array,
   ecPublic,
@@ -163,6 +163,10 @@ export class MemorySignalStore implements SignalStore {
     });
     array(o.sessions, "state.sessions", MAX_ENTRIES).forEach((v, i) => {
       const e = object(v, `state.sessions[${i}]`);
+      // Sessions of Parley's own earlier message format cannot continue in libsignal's: they are
+      // dropped, and the next message each way starts a fresh session (a retry receipt repairs
+      // one that arrives first). Identity and prekeys are kept.
+      if (object(e.record, `state.sessions[${i}].record`).version === LEGACY_SESSION_RECORD_VERSION) return;
       store.#sessions.set(address(e.address, `state.sessions[${i}].address`), sessionRecordFromJson(e.record, `state.sessions[${i}].record`));
     });
     array(o.preKeys, "state.preKeys", MAX_ENTRIES).forEach((v, i) => store.storePreKey(preKeyFromJson(v, `state.preKeys[${i}]`)));

@@ -50,6 +50,9 @@ export namespace parley {
             /** Content replyTo. */
             replyTo?: (parley.content.Reply.$Properties|null);
 
+            /** Content sentTo. */
+            sentTo: string;
+
             /** Content body. */
             body?: ("text"|"media"|"reaction"|"edit"|"delete");
 
@@ -101,6 +104,9 @@ export namespace parley {
                 /** Content replyTo */
                 replyTo?: (parley.content.Reply.$Properties|null);
 
+                /** Content sentTo */
+                sentTo?: (string|null);
+
                 /** Content body */
                 body?: ("text"|"media"|"reaction"|"edit"|"delete");
 
@@ -118,6 +124,7 @@ export namespace parley {
               edit?: parley.content.Edit.$Shape|null;
               "delete"?: parley.content.Delete.$Shape|null;
               replyTo?: parley.content.Reply.$Shape|null;
+              sentTo?: string|null;
               $unknowns?: Uint8Array[];
             } & (
               ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
@@ -585,184 +592,6 @@ export namespace parley {
 
             /** Shape of a Delete. */
             type $Shape = parley.content.Delete.$Properties;
-        }
-    }
-
-    /** Namespace e2ee. */
-    namespace e2ee {
-
-        /**
-         * Properties of a SignalMessage.
-         * @deprecated Use parley.e2ee.SignalMessage.$Properties instead.
-         */
-        interface ISignalMessage extends parley.e2ee.SignalMessage.$Properties {
-        }
-
-        /** Represents a SignalMessage. */
-        class SignalMessage {
-
-            /**
-             * Constructs a new SignalMessage.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: parley.e2ee.SignalMessage.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** SignalMessage ratchetKey. */
-            ratchetKey: Uint8Array;
-
-            /** SignalMessage previousCounter. */
-            previousCounter: number;
-
-            /** SignalMessage counter. */
-            counter: number;
-
-            /** SignalMessage ciphertext. */
-            ciphertext: Uint8Array;
-
-            /**
-             * Encodes the specified SignalMessage message. Does not implicitly {@link parley.e2ee.SignalMessage.verify|verify} messages.
-             * @param message SignalMessage message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: parley.e2ee.SignalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a SignalMessage message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape} SignalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape;
-        }
-
-        namespace SignalMessage {
-
-            /** Properties of a SignalMessage. */
-            interface $Properties {
-
-                /** SignalMessage ratchetKey */
-                ratchetKey?: (Uint8Array|null);
-
-                /** SignalMessage previousCounter */
-                previousCounter?: (number|null);
-
-                /** SignalMessage counter */
-                counter?: (number|null);
-
-                /** SignalMessage ciphertext */
-                ciphertext?: (Uint8Array|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a SignalMessage. */
-            type $Shape = parley.e2ee.SignalMessage.$Properties;
-        }
-
-        /**
-         * Properties of a PreKeySignalMessage.
-         * @deprecated Use parley.e2ee.PreKeySignalMessage.$Properties instead.
-         */
-        interface IPreKeySignalMessage extends parley.e2ee.PreKeySignalMessage.$Properties {
-        }
-
-        /** Represents a PreKeySignalMessage. */
-        class PreKeySignalMessage {
-
-            /**
-             * Constructs a new PreKeySignalMessage.
-             * @param [properties] Properties to set
-             */
-            constructor(properties?: parley.e2ee.PreKeySignalMessage.$Properties);
-
-            /** Unknown fields preserved while decoding when enabled */
-            $unknowns?: Uint8Array[];
-
-            /** PreKeySignalMessage registrationId. */
-            registrationId: number;
-
-            /** PreKeySignalMessage preKeyId. */
-            preKeyId?: (number|null);
-
-            /** PreKeySignalMessage signedPreKeyId. */
-            signedPreKeyId: number;
-
-            /** PreKeySignalMessage kyberPreKeyId. */
-            kyberPreKeyId: number;
-
-            /** PreKeySignalMessage kyberCiphertext. */
-            kyberCiphertext: Uint8Array;
-
-            /** PreKeySignalMessage baseKey. */
-            baseKey: Uint8Array;
-
-            /** PreKeySignalMessage identityKey. */
-            identityKey: Uint8Array;
-
-            /** PreKeySignalMessage message. */
-            message: Uint8Array;
-
-            /**
-             * Encodes the specified PreKeySignalMessage message. Does not implicitly {@link parley.e2ee.PreKeySignalMessage.verify|verify} messages.
-             * @param message PreKeySignalMessage message or plain object to encode
-             * @param [writer] Writer to encode to
-             * @returns Writer
-             */
-            static encode(message: parley.e2ee.PreKeySignalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-
-            /**
-             * Decodes a PreKeySignalMessage message from the specified reader or buffer.
-             * @param reader Reader or buffer to decode from
-             * @param [length] Message length if known beforehand
-             * @returns {parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape} PreKeySignalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape;
-        }
-
-        namespace PreKeySignalMessage {
-
-            /** Properties of a PreKeySignalMessage. */
-            interface $Properties {
-
-                /** PreKeySignalMessage registrationId */
-                registrationId?: (number|null);
-
-                /** PreKeySignalMessage preKeyId */
-                preKeyId?: (number|null);
-
-                /** PreKeySignalMessage signedPreKeyId */
-                signedPreKeyId?: (number|null);
-
-                /** PreKeySignalMessage kyberPreKeyId */
-                kyberPreKeyId?: (number|null);
-
-                /** PreKeySignalMessage kyberCiphertext */
-                kyberCiphertext?: (Uint8Array|null);
-
-                /** PreKeySignalMessage baseKey */
-                baseKey?: (Uint8Array|null);
-
-                /** PreKeySignalMessage identityKey */
-                identityKey?: (Uint8Array|null);
-
-                /** PreKeySignalMessage message */
-                message?: (Uint8Array|null);
-
-                /** Unknown fields preserved while decoding when enabled */
-                $unknowns?: Uint8Array[];
-            }
-
-            /** Shape of a PreKeySignalMessage. */
-            type $Shape = parley.e2ee.PreKeySignalMessage.$Properties;
         }
     }
 

@@ -39,6 +39,7 @@ export const parley = $root.parley = (() => {
              * @property {parley.content.Edit.$Properties|null} [edit] Content edit
              * @property {parley.content.Delete.$Properties|null} ["delete"] Content delete
              * @property {parley.content.Reply.$Properties|null} [replyTo] Content replyTo
+             * @property {string|null} [sentTo] Content sentTo
              * @property {"text"|"media"|"reaction"|"edit"|"delete"} [body] Content body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -62,6 +63,7 @@ export const parley = $root.parley = (() => {
              *   edit?: parley.content.Edit.$Shape|null;
              *   "delete"?: parley.content.Delete.$Shape|null;
              *   replyTo?: parley.content.Reply.$Shape|null;
+             *   sentTo?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
              *   ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
@@ -147,6 +149,14 @@ export const parley = $root.parley = (() => {
              */
             Content.prototype.replyTo = null;
 
+            /**
+             * Content sentTo.
+             * @member {string} sentTo
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.sentTo = "";
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
@@ -193,6 +203,8 @@ export const parley = $root.parley = (() => {
                     $root.parley.content.Delete.encode(message["delete"], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
                     $root.parley.content.Reply.encode(message.replyTo, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+                if (message.sentTo != null && $Object.hasOwnProperty.call(message, "sentTo") && message.sentTo !== "")
+                    writer.uint32(/* id 21, wireType 2 =*/170).string(message.sentTo);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -294,6 +306,15 @@ export const parley = $root.parley = (() => {
                             if (wireType !== 2)
                                 break;
                             message.replyTo = $root.parley.content.Reply.decode(reader, reader.size(), $undefined, _depth + 1, message.replyTo);
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.sentTo = value;
+                            else
+                                delete message.sentTo;
                             continue;
                         }
                     }
@@ -1490,497 +1511,6 @@ export const parley = $root.parley = (() => {
         })();
 
         return content;
-    })();
-
-    parley.e2ee = (function() {
-
-        /**
-         * Namespace e2ee.
-         * @memberof parley
-         * @namespace
-         */
-        const e2ee = {};
-
-        e2ee.SignalMessage = (function() {
-
-            /**
-             * Properties of a SignalMessage.
-             * @typedef {Object} parley.e2ee.SignalMessage.$Properties
-             * @property {Uint8Array|null} [ratchetKey] SignalMessage ratchetKey
-             * @property {number|null} [previousCounter] SignalMessage previousCounter
-             * @property {number|null} [counter] SignalMessage counter
-             * @property {Uint8Array|null} [ciphertext] SignalMessage ciphertext
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a SignalMessage.
-             * @memberof parley.e2ee
-             * @interface ISignalMessage
-             * @augments parley.e2ee.SignalMessage.$Properties
-             * @deprecated Use parley.e2ee.SignalMessage.$Properties instead.
-             */
-
-            /**
-             * Shape of a SignalMessage.
-             * @typedef {parley.e2ee.SignalMessage.$Properties} parley.e2ee.SignalMessage.$Shape
-             */
-
-            /**
-             * Constructs a new SignalMessage.
-             * @memberof parley.e2ee
-             * @classdesc Represents a SignalMessage.
-             * @constructor
-             * @param {parley.e2ee.SignalMessage.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const SignalMessage = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * SignalMessage ratchetKey.
-             * @member {Uint8Array} ratchetKey
-             * @memberof parley.e2ee.SignalMessage
-             * @instance
-             */
-            SignalMessage.prototype.ratchetKey = $util.newBuffer([]);
-
-            /**
-             * SignalMessage previousCounter.
-             * @member {number} previousCounter
-             * @memberof parley.e2ee.SignalMessage
-             * @instance
-             */
-            SignalMessage.prototype.previousCounter = 0;
-
-            /**
-             * SignalMessage counter.
-             * @member {number} counter
-             * @memberof parley.e2ee.SignalMessage
-             * @instance
-             */
-            SignalMessage.prototype.counter = 0;
-
-            /**
-             * SignalMessage ciphertext.
-             * @member {Uint8Array} ciphertext
-             * @memberof parley.e2ee.SignalMessage
-             * @instance
-             */
-            SignalMessage.prototype.ciphertext = $util.newBuffer([]);
-
-            /**
-             * Encodes the specified SignalMessage message. Does not implicitly {@link parley.e2ee.SignalMessage.verify|verify} messages.
-             * @function encode
-             * @memberof parley.e2ee.SignalMessage
-             * @static
-             * @param {parley.e2ee.SignalMessage.$Properties} message SignalMessage message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            SignalMessage.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.ratchetKey != null && $Object.hasOwnProperty.call(message, "ratchetKey") && message.ratchetKey.length)
-                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.ratchetKey);
-                if (message.previousCounter != null && $Object.hasOwnProperty.call(message, "previousCounter") && message.previousCounter !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.previousCounter);
-                if (message.counter != null && $Object.hasOwnProperty.call(message, "counter") && message.counter !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.counter);
-                if (message.ciphertext != null && $Object.hasOwnProperty.call(message, "ciphertext") && message.ciphertext.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.ciphertext);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a SignalMessage message from the specified reader or buffer.
-             * @function decode
-             * @memberof parley.e2ee.SignalMessage
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {parley.e2ee.SignalMessage & parley.e2ee.SignalMessage.$Shape} SignalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            SignalMessage.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.parley.e2ee.SignalMessage();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.ratchetKey = value;
-                            else
-                                delete message.ratchetKey;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.previousCounter = value;
-                            else
-                                delete message.previousCounter;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.counter = value;
-                            else
-                                delete message.counter;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.ciphertext = value;
-                            else
-                                delete message.ciphertext;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            return SignalMessage;
-        })();
-
-        e2ee.PreKeySignalMessage = (function() {
-
-            /**
-             * Properties of a PreKeySignalMessage.
-             * @typedef {Object} parley.e2ee.PreKeySignalMessage.$Properties
-             * @property {number|null} [registrationId] PreKeySignalMessage registrationId
-             * @property {number|null} [preKeyId] PreKeySignalMessage preKeyId
-             * @property {number|null} [signedPreKeyId] PreKeySignalMessage signedPreKeyId
-             * @property {number|null} [kyberPreKeyId] PreKeySignalMessage kyberPreKeyId
-             * @property {Uint8Array|null} [kyberCiphertext] PreKeySignalMessage kyberCiphertext
-             * @property {Uint8Array|null} [baseKey] PreKeySignalMessage baseKey
-             * @property {Uint8Array|null} [identityKey] PreKeySignalMessage identityKey
-             * @property {Uint8Array|null} [message] PreKeySignalMessage message
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a PreKeySignalMessage.
-             * @memberof parley.e2ee
-             * @interface IPreKeySignalMessage
-             * @augments parley.e2ee.PreKeySignalMessage.$Properties
-             * @deprecated Use parley.e2ee.PreKeySignalMessage.$Properties instead.
-             */
-
-            /**
-             * Shape of a PreKeySignalMessage.
-             * @typedef {parley.e2ee.PreKeySignalMessage.$Properties} parley.e2ee.PreKeySignalMessage.$Shape
-             */
-
-            /**
-             * Constructs a new PreKeySignalMessage.
-             * @memberof parley.e2ee
-             * @classdesc Represents a PreKeySignalMessage.
-             * @constructor
-             * @param {parley.e2ee.PreKeySignalMessage.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const PreKeySignalMessage = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * PreKeySignalMessage registrationId.
-             * @member {number} registrationId
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.registrationId = 0;
-
-            /**
-             * PreKeySignalMessage preKeyId.
-             * @member {number|null|undefined} preKeyId
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.preKeyId = null;
-
-            /**
-             * PreKeySignalMessage signedPreKeyId.
-             * @member {number} signedPreKeyId
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.signedPreKeyId = 0;
-
-            /**
-             * PreKeySignalMessage kyberPreKeyId.
-             * @member {number} kyberPreKeyId
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.kyberPreKeyId = 0;
-
-            /**
-             * PreKeySignalMessage kyberCiphertext.
-             * @member {Uint8Array} kyberCiphertext
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.kyberCiphertext = $util.newBuffer([]);
-
-            /**
-             * PreKeySignalMessage baseKey.
-             * @member {Uint8Array} baseKey
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.baseKey = $util.newBuffer([]);
-
-            /**
-             * PreKeySignalMessage identityKey.
-             * @member {Uint8Array} identityKey
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.identityKey = $util.newBuffer([]);
-
-            /**
-             * PreKeySignalMessage message.
-             * @member {Uint8Array} message
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @instance
-             */
-            PreKeySignalMessage.prototype.message = $util.newBuffer([]);
-
-            // OneOf field names bound to virtual getters and setters
-            let $oneOfFields;
-
-            // Virtual OneOf for proto3 optional field
-            $Object.defineProperty(PreKeySignalMessage.prototype, "_preKeyId", {
-                get: $util.oneOfGetter($oneOfFields = ["preKeyId"]),
-                set: $util.oneOfSetter($oneOfFields)
-            });
-
-            /**
-             * Encodes the specified PreKeySignalMessage message. Does not implicitly {@link parley.e2ee.PreKeySignalMessage.verify|verify} messages.
-             * @function encode
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @static
-             * @param {parley.e2ee.PreKeySignalMessage.$Properties} message PreKeySignalMessage message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            PreKeySignalMessage.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.registrationId != null && $Object.hasOwnProperty.call(message, "registrationId") && message.registrationId !== 0)
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.registrationId);
-                if (message.preKeyId != null && $Object.hasOwnProperty.call(message, "preKeyId"))
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.preKeyId);
-                if (message.signedPreKeyId != null && $Object.hasOwnProperty.call(message, "signedPreKeyId") && message.signedPreKeyId !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.signedPreKeyId);
-                if (message.kyberPreKeyId != null && $Object.hasOwnProperty.call(message, "kyberPreKeyId") && message.kyberPreKeyId !== 0)
-                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.kyberPreKeyId);
-                if (message.kyberCiphertext != null && $Object.hasOwnProperty.call(message, "kyberCiphertext") && message.kyberCiphertext.length)
-                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.kyberCiphertext);
-                if (message.baseKey != null && $Object.hasOwnProperty.call(message, "baseKey") && message.baseKey.length)
-                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.baseKey);
-                if (message.identityKey != null && $Object.hasOwnProperty.call(message, "identityKey") && message.identityKey.length)
-                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.identityKey);
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message.length)
-                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.message);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Decodes a PreKeySignalMessage message from the specified reader or buffer.
-             * @function decode
-             * @memberof parley.e2ee.PreKeySignalMessage
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {parley.e2ee.PreKeySignalMessage & parley.e2ee.PreKeySignalMessage.$Shape} PreKeySignalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            PreKeySignalMessage.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.parley.e2ee.PreKeySignalMessage();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.registrationId = value;
-                            else
-                                delete message.registrationId;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            message.preKeyId = reader.uint32();
-                            message._preKeyId = "preKeyId";
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.signedPreKeyId = value;
-                            else
-                                delete message.signedPreKeyId;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.kyberPreKeyId = value;
-                            else
-                                delete message.kyberPreKeyId;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.kyberCiphertext = value;
-                            else
-                                delete message.kyberCiphertext;
-                            continue;
-                        }
-                    case 6: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.baseKey = value;
-                            else
-                                delete message.baseKey;
-                            continue;
-                        }
-                    case 7: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.identityKey = value;
-                            else
-                                delete message.identityKey;
-                            continue;
-                        }
-                    case 8: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.message = value;
-                            else
-                                delete message.message;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            return PreKeySignalMessage;
-        })();
-
-        return e2ee;
     })();
 
     parley.v1 = (function() {

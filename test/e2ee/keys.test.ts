@@ -84,9 +84,9 @@ describe("E2EE key generation", () => {
   });
 
   it("describes the protocol it speaks", () => {
-    expect(PROTOCOL_DESCRIPTION).toContain("Parley_PQXDH_X25519_SHA-256_ML-KEM-1024");
-    expect(PROTOCOL_DESCRIPTION).toContain("ML-KEM-1024");
-    expect(PROTOCOL_DESCRIPTION).toContain("Double Ratchet");
+    for (const label of ["message version 4", "0x44", "WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024", "WhisperRatchet", "WhisperMessageKeys", "SPQR", "Double Ratchet"]) {
+      expect(PROTOCOL_DESCRIPTION).toContain(label);
+    }
   });
 });
 

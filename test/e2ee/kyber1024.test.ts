@@ -5,12 +5,12 @@ import { ecb } from "@noble/ciphers/aes.js";
 import { sha3_256, shake256 } from "@noble/hashes/sha3.js";
 import { ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
 import { describe, expect, it } from "vitest";
-import type { PreKeyBundle } from "../../client/e2ee/bundle.ts";
-import { pqxdhSharedKey } from "../../client/e2ee/kdf.ts";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { dh, generateIdentityKeyPair, generateKeyPair, generateKyberPreKey } from "../../client/e2ee/keys.ts";
-import { pqxdhInitiate, pqxdhRespond } from "../../client/e2ee/pqxdh.ts";
 import { encapsulateDeterministic, kyber1024, KyberError } from "../../client/signal/kyber1024.ts";
-import { concatBytes, hexToBytes } from "../../protocol/bytes.ts";
+import { pqxdhInitiate, pqxdhRespond } from "../../client/signal/pqxdh.ts";
+import { concatBytes, hexToBytes, utf8 } from "../../protocol/bytes.ts";
 import { deserializeKyberPublic, serializeKyberPublic } from "../../protocol/signal/keys.ts";
 import file from "./vectors/kyber1024-round3-kat.json";
 
@@ -171,33 +171,36 @@ describe("the SDK's PQXDH computes SS with round-3 Kyber1024 (issue 14)", () => 
   const alice = generateIdentityKeyPair();
   const bob = generateIdentityKeyPair();
   const bobSigned = generateKeyPair();
+  const raw = (k: Uint8Array) => k.subarray(1);
+  // The PQXDH KDF written out here, so a wrong KEM cannot hide behind a shared helper.
+  const expectedSecrets = (dhs: Uint8Array[], ss: Uint8Array) =>
+    hkdf(sha256, concatBytes(new Uint8Array(32).fill(0xff), ...dhs, ss), undefined, utf8.encode("WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024"), 96);
 
-  it("responder: the KAT ciphertext to the KAT key yields SK over the KAT secret", () => {
+  it("responder: the KAT ciphertext to the KAT key yields the secrets over the KAT secret", () => {
     const base = generateKeyPair();
-    const { sharedKey } = pqxdhRespond({
-      identity: bob,
-      signedPreKey: bobSigned,
-      preKey: undefined,
-      kyberSecretKey: kat0.sk,
-      theirIdentityKey: alice.publicKey,
-      theirBaseKey: base.publicKey,
+    const secrets = pqxdhRespond({
+      ourIdentityPrivate: bob.privateKey,
+      ourSignedPreKeyPrivate: bobSigned.privateKey,
+      ourKyberSecretKey: kat0.sk,
+      theirIdentityKey: raw(alice.publicKey),
+      theirBaseKey: raw(base.publicKey),
       kyberCiphertext: kat0.ct,
     });
     const dhs = [dh(bobSigned.privateKey, alice.publicKey), dh(bob.privateKey, base.publicKey), dh(bobSigned.privateKey, base.publicKey)];
-    expect(sharedKey).toEqual(pqxdhSharedKey(dhs, kat0.ss));
+    expect(concatBytes(secrets.rootKey, secrets.chainKey, secrets.spqrKey)).toEqual(expectedSecrets(dhs, kat0.ss));
   });
 
-  it("initiator: SK is over the secret that Kyber decapsulation of its ciphertext gives", () => {
-    const bundle: PreKeyBundle = {
-      deviceId: "bob",
-      registrationId: 1,
-      identityKey: bob.publicKey,
-      signedPreKey: { id: 1, publicKey: bobSigned.publicKey, signature: new Uint8Array(64) },
-      kyberPreKey: { id: 2, publicKey: serializeKyberPublic(kat0.pk), signature: new Uint8Array(64) },
-    };
-    const agreement = pqxdhInitiate(alice, bundle);
-    const dhs = [dh(bobSigned.privateKey, alice.publicKey), dh(bob.privateKey, agreement.baseKey), dh(bobSigned.privateKey, agreement.baseKey)];
-    expect(agreement.sharedKey).toEqual(pqxdhSharedKey(dhs, kyber1024.decapsulate(agreement.kyberCiphertext, kat0.sk)));
+  it("initiator: the secrets are over what Kyber decapsulation of its ciphertext gives", () => {
+    const base = generateKeyPair();
+    const { secrets, kyberCiphertext } = pqxdhInitiate({
+      ourIdentityPrivate: alice.privateKey,
+      ourBaseKeyPrivate: base.privateKey,
+      theirIdentityKey: raw(bob.publicKey),
+      theirSignedPreKey: raw(bobSigned.publicKey),
+      theirKyberPreKey: kat0.pk,
+    });
+    const dhs = [dh(bobSigned.privateKey, alice.publicKey), dh(bob.privateKey, base.publicKey), dh(bobSigned.privateKey, base.publicKey)];
+    expect(concatBytes(secrets.rootKey, secrets.chainKey, secrets.spqrKey)).toEqual(expectedSecrets(dhs, kyber1024.decapsulate(kyberCiphertext, kat0.sk)));
   });
 
   it("generated Kyber prekeys are 0x08-serialized round-3 key pairs", () => {

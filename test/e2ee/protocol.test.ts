@@ -1,7 +1,8 @@
 // Re-derives a first message from its wire bytes with nothing but the formulas in
-// PROTOCOL_DESCRIPTION and noble primitives: the library's own KDF code is not used, so
-// this pins the documented protocol rather than whatever the code happens to do.
-import { gcm } from "@noble/ciphers/aes.js";
+// PROTOCOL_DESCRIPTION and docs/spqr-notes.md, and noble primitives: the library's own KDF,
+// wire and SPQR code is not used, so this pins the documented protocol rather than whatever
+// the code happens to do. (test/node/ checks the same against libsignal itself.)
+import { cbc } from "@noble/ciphers/aes.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
@@ -19,20 +20,38 @@ import {
   generateSignedPreKey,
   processPreKeyBundle,
 } from "../../client/e2ee/index.ts";
-import "../../proto/runtime.ts";
-import { parley } from "../../proto/generated/parley.js";
 import { concatBytes, utf8 } from "../../protocol/bytes.ts";
 
 const raw = (serialized: Uint8Array): Uint8Array => serialized.subarray(1);
-const u32be = (n: number): Uint8Array => {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
-  return out;
-};
+const Z32 = new Uint8Array(32);
 
-describe("E2EE wire protocol, re-derived independently", () => {
+/** Just enough protobuf to read libsignal's two messages: field number → varint or bytes. */
+function fields(buf: Uint8Array): Map<number, bigint | Uint8Array> {
+  const out = new Map<number, bigint | Uint8Array>();
+  let i = 0;
+  const varint = (): bigint => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = buf[i++]!;
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < buf.length) {
+    const key = Number(varint());
+    if ((key & 7) === 0) out.set(key >> 3, varint());
+    else {
+      const length = Number(varint());
+      out.set(key >> 3, buf.subarray(i, i + length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+describe("libsignal's message version 4, re-derived independently", () => {
   for (const withOneTimePreKey of [true, false]) {
-    it(`matches the documented PQXDH + Double Ratchet derivation (${withOneTimePreKey ? "with" : "without"} DH4)`, () => {
+    it(`an SDK first message opens with the documented PQXDH, ratchet, SPQR and message keys (${withOneTimePreKey ? "with" : "without"} DH4)`, () => {
       const aliceIdentity = generateIdentityKeyPair();
       const alice = new MemorySignalStore(aliceIdentity, generateRegistrationId());
       const bobIdentity = generateIdentityKeyPair();
@@ -50,50 +69,55 @@ describe("E2EE wire protocol, re-derived independently", () => {
       const sent = new SessionCipher(alice, "net.bob").encrypt(utf8.encode("spec check"));
       expect(sent.type).toBe("pkmsg");
 
-      // Outer message: version byte, then PreKeySignalMessage.
-      expect(sent.body[0]).toBe(0x01);
-      const pk = parley.e2ee.PreKeySignalMessage.decode(sent.body.subarray(1));
-      expect(pk.registrationId).toBe(alice.registrationId());
-      expect(pk.preKeyId ?? undefined).toBe(withOneTimePreKey ? 5 : undefined);
-      expect(pk.signedPreKeyId).toBe(3);
-      expect(pk.kyberPreKeyId).toBe(4);
-      expect(pk.identityKey).toEqual(aliceIdentity.publicKey);
-      expect(pk.baseKey.length).toBe(33);
-      expect(pk.kyberCiphertext.length).toBe(1568);
+      // PreKeySignalMessage: version byte 0x44, then protobuf.
+      expect(sent.body[0]).toBe(0x44);
+      const pk = fields(sent.body.subarray(1));
+      expect(pk.get(5)).toBe(BigInt(alice.registrationId()));
+      expect(pk.get(1)).toBe(withOneTimePreKey ? 5n : undefined);
+      expect(pk.get(6)).toBe(3n);
+      expect(pk.get(7)).toBe(4n);
+      expect(pk.get(3)).toEqual(aliceIdentity.publicKey);
+      const baseKey = pk.get(2) as Uint8Array;
+      const kyberCiphertext = pk.get(8) as Uint8Array;
+      expect(kyberCiphertext.length).toBe(1569);
+      expect(kyberCiphertext[0]).toBe(0x08);
 
-      // PQXDH, Bob's side.
+      // PQXDH with round-3 Kyber: SS = SHAKE256(K̄ ‖ SHA3-256(c)), K̄ from ML-KEM decapsulation of a valid c.
+      const c = kyberCiphertext.subarray(1);
+      const ss = shake256(concatBytes(ml_kem1024.decapsulate(c, kyber.secretKey), sha3_256(c)), { dkLen: 32 });
       const dhs = [
-        x25519.getSharedSecret(spk.keyPair.privateKey, raw(pk.identityKey)), // DH1 = DH(IK_A, SPK_B)
-        x25519.getSharedSecret(bobIdentity.privateKey, raw(pk.baseKey)), // DH2 = DH(EK_A, IK_B)
-        x25519.getSharedSecret(spk.keyPair.privateKey, raw(pk.baseKey)), // DH3 = DH(EK_A, SPK_B)
+        x25519.getSharedSecret(spk.keyPair.privateKey, raw(aliceIdentity.publicKey)),
+        x25519.getSharedSecret(bobIdentity.privateKey, raw(baseKey)),
+        x25519.getSharedSecret(spk.keyPair.privateKey, raw(baseKey)),
+        ...(withOneTimePreKey ? [x25519.getSharedSecret(opk!.keyPair.privateKey, raw(baseKey))] : []),
       ];
-      if (withOneTimePreKey) dhs.push(x25519.getSharedSecret(opk!.keyPair.privateKey, raw(pk.baseKey))); // DH4
-      // Round-3 Kyber1024 (libsignal's 0x08): for an honest ciphertext ML-KEM yields K̄, and SS = SHAKE256(K̄ || SHA3-256(c)).
-      const ss = shake256(concatBytes(ml_kem1024.decapsulate(pk.kyberCiphertext, kyber.secretKey), sha3_256(pk.kyberCiphertext)), { dkLen: 32 });
-      const sk = hkdf(sha256, concatBytes(new Uint8Array(32).fill(0xff), ...dhs, ss), new Uint8Array(32), utf8.encode("Parley_PQXDH_X25519_SHA-256_ML-KEM-1024"), 32);
-      const ad = concatBytes(aliceIdentity.publicKey, bobIdentity.publicKey);
+      const pqxdh = hkdf(sha256, concatBytes(new Uint8Array(32).fill(0xff), ...dhs, ss), undefined, utf8.encode("WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024"), 96);
+      const [rootKey, spqrKey] = [pqxdh.subarray(0, 32), pqxdh.subarray(64)];
 
-      // Inner message: version byte, then SignalMessage; Alice's first chain hangs off DH(DHs_A, SPK_B).
-      expect(pk.message[0]).toBe(0x01);
-      const msg = parley.e2ee.SignalMessage.decode(pk.message.subarray(1));
-      expect(msg.counter ?? 0).toBe(0);
-      expect(msg.previousCounter ?? 0).toBe(0);
-      const rootOut = hkdf(sha256, x25519.getSharedSecret(spk.keyPair.privateKey, raw(msg.ratchetKey)), sk, utf8.encode("Parley_DR_Root"), 64);
-      const chainKey = rootOut.subarray(32);
-      const messageKey = hmac(sha256, chainKey, Uint8Array.of(0x01));
-      const keys = hkdf(sha256, messageKey, new Uint8Array(32), utf8.encode("Parley_DR_Message"), 44);
-      const header = concatBytes(Uint8Array.of(0x01), msg.ratchetKey, u32be(0), u32be(0));
-      const plaintext = gcm(keys.subarray(0, 32), keys.subarray(32), concatBytes(ad, header)).decrypt(msg.ciphertext);
-      expect(utf8.decode(plaintext)).toBe("spec check");
+      // The inner SignalMessage: 0x44 ‖ protobuf ‖ 8-byte MAC.
+      const inner = pk.get(4) as Uint8Array;
+      expect(inner[0]).toBe(0x44);
+      const sm = fields(inner.subarray(1, inner.length - 8));
+      const ratchetKey = sm.get(1) as Uint8Array;
+      expect(sm.get(2)).toBe(0n);
+      expect(sm.get(3)).toBe(0n);
 
-      // The second message uses the next chain key, HMAC(ck, 0x02).
-      const second = new SessionCipher(alice, "net.bob").encrypt(utf8.encode("second"));
-      const msg2 = parley.e2ee.SignalMessage.decode(parley.e2ee.PreKeySignalMessage.decode(second.body.subarray(1)).message.subarray(1));
-      expect(msg2.counter).toBe(1);
-      const mk2 = hmac(sha256, hmac(sha256, chainKey, Uint8Array.of(0x02)), Uint8Array.of(0x01));
-      const keys2 = hkdf(sha256, mk2, new Uint8Array(32), utf8.encode("Parley_DR_Message"), 44);
-      const header2 = concatBytes(Uint8Array.of(0x01), msg2.ratchetKey, u32be(0), u32be(1));
-      expect(utf8.decode(gcm(keys2.subarray(0, 32), keys2.subarray(32), concatBytes(ad, header2)).decrypt(msg2.ciphertext))).toBe("second");
+      // Bob's receiving chain: the root step over DH(SPK_B, Alice's ratchet key).
+      const step = hkdf(sha256, x25519.getSharedSecret(spk.keyPair.privateKey, raw(ratchetKey)), rootKey, utf8.encode("WhisperRatchet"), 64);
+      const seed = hmac(sha256, step.subarray(32), Uint8Array.of(0x01));
+
+      // SPQR: Alice's first message is epoch 1, index 1, a header chunk; its key is the first of the A2B chain.
+      const field5 = sm.get(5) as Uint8Array;
+      expect([...field5.subarray(0, 4)]).toEqual([0x01, 0x01, 0x01, 0x01]);
+      const chain = hkdf(sha256, spqrKey, Z32, utf8.encode("Signal PQ Ratchet V1 Chain  Start"), 96);
+      const next = hkdf(sha256, chain.subarray(32, 64), Z32, concatBytes(Uint8Array.of(0, 0, 0, 1), utf8.encode("Signal PQ Ratchet V1 Chain Next")), 64);
+      const pqKey = next.subarray(32);
+
+      const keys = hkdf(sha256, seed, pqKey, utf8.encode("WhisperMessageKeys"), 80);
+      const mac = hmac(sha256, keys.subarray(32, 64), concatBytes(aliceIdentity.publicKey, bobIdentity.publicKey, inner.subarray(0, inner.length - 8)));
+      expect(inner.subarray(inner.length - 8)).toEqual(mac.subarray(0, 8));
+      const body = cbc(keys.subarray(0, 32), keys.subarray(64, 80)).decrypt(sm.get(4) as Uint8Array);
+      expect(utf8.decode(body)).toBe("spec check");
     });
   }
 

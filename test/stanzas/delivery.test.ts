@@ -124,14 +124,15 @@ describe("1:1 exchange through two user objects", () => {
     bob.conn.close();
   });
 
-  it("delivers to oneself across one's own devices", async () => {
+  it("delivers to oneself across one's own other devices (the sending one is left out)", async () => {
     const d1 = await newDevice();
     const d2 = await newDevice(d1.sub);
-    const [a, b] = [await goOnline(d1), await goOnline(d2)];
-    await a.messenger.sendMessage(d1.networkId, encsFor([d1, d2], "note to self"));
-    await eventually(async () => a.received.length === 1 && b.received.length === 1);
-    a.conn.close();
-    b.conn.close();
+    const d3 = await newDevice(d1.sub);
+    const [a, b, c] = [await goOnline(d1), await goOnline(d2), await goOnline(d3)];
+    await a.messenger.sendMessage(d1.networkId, encsFor([d2, d3], "note to self"));
+    await eventually(async () => b.received.length === 1 && c.received.length === 1);
+    expect(a.received).toHaveLength(0);
+    for (const u of [a, b, c]) u.conn.close();
   });
 
   it("passes presence and chat states to online devices without storing them", async () => {
