@@ -7,7 +7,7 @@ import { deserializeEcPublic, KeyFormatError } from "../../protocol/signal/keys.
 import { timingSafeEqual } from "../../protocol/bytes.ts";
 import { chainStep, deriveMessageKeys, KeyScheduleError, ratchetStep, type MessageKeys } from "../signal/kdf.ts";
 import { decryptBody, encryptBody, MessageCipherError } from "../signal/message-cipher.ts";
-import { spqrReceive, spqrSend, spqrStateFromJSON, spqrStateToJSON, type SpqrStateJSON } from "../signal/spqr/index.ts";
+import { spqrReceive, spqrSend, type SpqrState } from "../signal/spqr/index.ts";
 import { SpqrError } from "../signal/spqr/errors.ts";
 import { encodeSignalMessage, verifyMac, WireError, type DecodedSignalMessage } from "../signal/wire/index.ts";
 import { DecryptError, SessionError } from "./errors.ts";
@@ -52,8 +52,8 @@ export interface RatchetState {
   readonly previousCounter: number;
   /** Oldest first. */
   readonly receiverChains: readonly ReceiverChain[];
-  /** In its JSON form: SPQR's state objects are class instances, which structured clone would strip. */
-  readonly spqr: SpqrStateJSON;
+  /** Plain data (bigints and Uint8Arrays included), so it survives structured clone; state-codec turns it into JSON. */
+  readonly spqr: SpqrState;
 }
 
 /** Who the MAC binds a message to: 33-byte serialized identity keys. */
@@ -74,7 +74,7 @@ export function ratchetEncrypt(state: RatchetState, identities: Identities, plai
   const chain = state.sendingChain;
   if (chain.index > MAX_COUNTER) throw new SessionError("sending chain exhausted");
   const { messageKeySeed, nextChainKey } = chainStep(chain.key);
-  const sent = spqrSend(spqrStateFromJSON(state.spqr));
+  const sent = spqrSend(state.spqr);
   const keys = deriveMessageKeys(messageKeySeed, sent.pqKey);
   const body = encodeSignalMessage(
     {
@@ -86,7 +86,7 @@ export function ratchetEncrypt(state: RatchetState, identities: Identities, plai
     },
     { macKey: keys.macKey, senderIdentityKey: identities.local, receiverIdentityKey: identities.remote },
   );
-  return { state: { ...state, sendingChain: { key: nextChainKey, index: chain.index + 1 }, spqr: spqrStateToJSON(sent.state) }, body };
+  return { state: { ...state, sendingChain: { key: nextChainKey, index: chain.index + 1 }, spqr: sent.state }, body };
 }
 
 /** libsignal's previous_counter: the index of the last message sent on the chain being replaced. */
@@ -159,12 +159,12 @@ export function ratchetDecrypt(state: RatchetState, identities: Identities, mess
     let chain = state.receiverChains.find((c) => sameKey(c.ratchetKey, message.ratchetKey));
     if (!chain) ({ state: next, chain } = stepTo(state, message.ratchetKey));
     const { chain: advanced, seed } = seedFor(chain, message.counter);
-    const received = spqrReceive(spqrStateFromJSON(next.spqr), message.pqRatchet);
+    const received = spqrReceive(next.spqr, message.pqRatchet);
     const keys: MessageKeys = deriveMessageKeys(seed, received.pqKey);
     verifyMac(message, { macKey: keys.macKey, senderIdentityKey: identities.remote, receiverIdentityKey: identities.local });
     const plaintext = decryptBody(keys, message.ciphertext);
     const receiverChains = next.receiverChains.map((c) => (c === chain ? advanced : c));
-    return { state: { ...next, receiverChains, spqr: spqrStateToJSON(received.state) }, plaintext };
+    return { state: { ...next, receiverChains, spqr: received.state }, plaintext };
   } catch (err) {
     asDecryptError(err);
   }

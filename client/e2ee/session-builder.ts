@@ -3,7 +3,7 @@
 import { concatBytes } from "../../protocol/bytes.ts";
 import { deserializeEcPublic, deserializeKyberPublic, KYBER_KEY_TYPE } from "../../protocol/signal/keys.ts";
 import { initiatorChains, pqxdhInitiate, pqxdhRespond, type PqxdhSecrets } from "../signal/pqxdh.ts";
-import { initSpqr, spqrStateToJSON } from "../signal/spqr/index.ts";
+import { initSpqr } from "../signal/spqr/index.ts";
 import type { DecodedPreKeySignalMessage } from "../signal/wire/index.ts";
 import { verifyBundle, type PreKeyBundle } from "./bundle.ts";
 import { BundleError, DecryptError } from "./errors.ts";
@@ -25,7 +25,7 @@ function initiatorRatchet(secrets: PqxdhSecrets, theirSignedPreKey: Uint8Array):
     sendingChain: { key: chains.sendingChainKey, index: 0 },
     previousCounter: 0,
     receiverChains: [{ ratchetKey: theirSignedPreKey.slice(), chain: { key: chains.receivingChainKey, index: 0 }, skipped: [] }],
-    spqr: spqrStateToJSON(initSpqr(secrets.spqrKey, "alice")),
+    spqr: initSpqr(secrets.spqrKey, "alice"),
   };
 }
 
@@ -37,7 +37,7 @@ function responderRatchet(secrets: PqxdhSecrets, signedPreKey: KeyPair): Ratchet
     sendingChain: { key: secrets.chainKey, index: 0 },
     previousCounter: 0,
     receiverChains: [],
-    spqr: spqrStateToJSON(initSpqr(secrets.spqrKey, "bob")),
+    spqr: initSpqr(secrets.spqrKey, "bob"),
   };
 }
 

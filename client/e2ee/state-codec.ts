@@ -170,7 +170,7 @@ function ratchetToJson(r: RatchetState): JsonObject {
     sendingChain: chainToJson(r.sendingChain),
     previousCounter: r.previousCounter,
     receiverChains: r.receiverChains.map(receiverToJson),
-    spqr: r.spqr,
+    spqr: spqrStateToJSON(r.spqr),
   };
 }
 
@@ -178,8 +178,7 @@ function ratchetFromJson(v: unknown, path: string): RatchetState {
   const o = object(v, path);
   let spqr: RatchetState["spqr"];
   try {
-    // Parsed to check it, then kept in its normalized JSON form, as sessions hold it.
-    spqr = spqrStateToJSON(spqrStateFromJSON(o.spqr));
+    spqr = spqrStateFromJSON(o.spqr);
   } catch (err) {
     fail(`${path}.spqr`, `an SPQR state (${(err as Error).message})`);
   }

@@ -145,5 +145,15 @@ describe("libsignal's message version 4, re-derived independently", () => {
     }
     const reply = bob.encrypt(utf8.encode("cloned"));
     expect(utf8.decode(alice.decrypt(reply.type, reply.body))).toBe("cloned");
+
+    // Through SPQR epochs (chunk decoders half full, an ML-KEM exchange in flight), cloned at every step.
+    for (let i = 0; i < 200; i++) {
+      const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
+      const sent = from.encrypt(utf8.encode(`m${i}`));
+      for (const [store, address] of [[aliceStore, "net.bob"], [bobStore, "net.alice"]] as const) {
+        store.storeSession(address, structuredClone(store.loadSession(address)!));
+      }
+      expect(utf8.decode(to.decrypt(sent.type, sent.body))).toBe(`m${i}`);
+    }
   });
 });

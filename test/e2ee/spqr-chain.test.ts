@@ -8,7 +8,17 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { describe, expect, it } from "vitest";
-import { SpqrChain } from "../../client/signal/spqr/chain.ts";
+import {
+  type SpqrChain,
+  chainAddEpoch,
+  chainFromJSON,
+  chainNextSendKey,
+  chainReceiveEpochs,
+  chainReceiveKey,
+  chainSetSendEpoch,
+  chainStart,
+  chainToJSON,
+} from "../../client/signal/spqr/chain.ts";
 import { SpqrError } from "../../client/signal/spqr/errors.ts";
 import { epochSecret } from "../../client/signal/spqr/kdf.ts";
 import vectors from "./vectors/libsignal-0.103-spqr.json";
@@ -45,34 +55,34 @@ const K1 = epochSecret(ml_kem768.decapsulate(h(vectors.epoch1.ct1 + vectors.epoc
 
 describe("SPQR chain (libsignal 0.103 vectors)", () => {
   it("start: next_root and Alice's halves are what libsignal stores", () => {
-    const alice = SpqrChain.start(kSpqr, "alice");
-    expect(hexOf(alice.toJSON().nextRoot)).toBe(vectors.chainStart.nextRoot);
-    expect(hexOf(alice.toJSON().links[0]!.recv.next)).toBe(vectors.chainStart.aliceRecvNext);
-    const sent = alice.nextSendKey();
-    expect(hexOf(sent.chain.toJSON().links[0]!.send.next)).toBe(vectors.chainStart.aliceSendNextAfterOne);
+    const alice = chainStart(kSpqr, "alice");
+    expect(hexOf(chainToJSON(alice).nextRoot)).toBe(vectors.chainStart.nextRoot);
+    expect(hexOf(chainToJSON(alice).links[0]!.recv.next)).toBe(vectors.chainStart.aliceRecvNext);
+    const sent = chainNextSendKey(alice);
+    expect(hexOf(chainToJSON(sent.chain).links[0]!.send.next)).toBe(vectors.chainStart.aliceSendNextAfterOne);
   });
 
   it("the first A2B and B2A keys decrypt libsignal's first messages, and each side's receive key matches", () => {
-    const alice = SpqrChain.start(kSpqr, "alice"), bob = SpqrChain.start(kSpqr, "bob");
-    const a = alice.nextSendKey();
+    const alice = chainStart(kSpqr, "alice"), bob = chainStart(kSpqr, "bob");
+    const a = chainNextSendKey(alice);
     expect([a.epoch, a.index]).toEqual([0n, 1]);
     expect(vectors.aliceFirst.field5.slice(0, 6)).toBe("010101"); // v1, epoch field 1, index 1
     expect(decrypt(vectors.aliceFirst, a.key)).toBe(vectors.aliceFirst.plaintext);
-    expect(bytesToHex(bob.receiveKey(0n, 1).key)).toBe(bytesToHex(a.key));
-    const b = bob.nextSendKey();
+    expect(bytesToHex(chainReceiveKey(bob, 0n, 1).key)).toBe(bytesToHex(a.key));
+    const b = chainNextSendKey(bob);
     expect(vectors.bobFirst.field5.slice(0, 6)).toBe("010101");
     expect(decrypt(vectors.bobFirst, b.key)).toBe(vectors.bobFirst.plaintext);
-    expect(bytesToHex(alice.receiveKey(0n, 1).key)).toBe(bytesToHex(b.key));
+    expect(bytesToHex(chainReceiveKey(alice, 0n, 1).key)).toBe(bytesToHex(b.key));
   });
 
   it("add epoch 1 gives libsignal's next_root and links; epoch field 2 is salted by chain epoch 1, index 1", () => {
-    const alice = SpqrChain.start(kSpqr, "alice").addEpoch(1n, K1);
-    const json = alice.toJSON();
+    const alice = chainAddEpoch(chainStart(kSpqr, "alice"), 1n, K1);
+    const json = chainToJSON(alice);
     expect(hexOf(json.nextRoot)).toBe(vectors.afterEpoch1.nextRoot);
     expect(json.links.length).toBe(vectors.afterEpoch1.links);
     expect(hexOf(json.links[1]!.send.next)).toBe(vectors.afterEpoch1.epoch1SendNext);
     expect(hexOf(json.links[1]!.recv.next)).toBe(vectors.afterEpoch1.epoch1RecvNext);
-    const sent = alice.setSendEpoch(1n).nextSendKey();
+    const sent = chainNextSendKey(chainSetSendEpoch(alice, 1n));
     expect([sent.epoch, sent.index]).toEqual([1n, 1]);
     expect(vectors.aliceFirstEpoch2.field5.slice(0, 6)).toBe("010201");
     expect(decrypt(vectors.aliceFirstEpoch2, sent.key)).toBe(vectors.aliceFirstEpoch2.plaintext);
@@ -80,11 +90,11 @@ describe("SPQR chain (libsignal 0.103 vectors)", () => {
 });
 
 describe("SPQR chain retention and limits (as libsignal 0.103 behaves)", () => {
-  const pair = () => ({ alice: SpqrChain.start(kSpqr, "alice"), bob: SpqrChain.start(kSpqr, "bob") });
+  const pair = () => ({ alice: chainStart(kSpqr, "alice"), bob: chainStart(kSpqr, "bob") });
   function sendMany(chain: SpqrChain, n: number) {
     const keys: string[] = [""];
     for (let i = 0; i < n; i++) {
-      const s = chain.nextSendKey();
+      const s = chainNextSendKey(chain);
       chain = s.chain;
       keys.push(bytesToHex(s.key));
     }
@@ -96,84 +106,86 @@ describe("SPQR chain retention and limits (as libsignal 0.103 behaves)", () => {
     const { keys } = sendMany(alice, 5);
     let r = bob;
     for (const i of [3, 1, 5, 2, 4]) {
-      const got = r.receiveKey(0n, i);
+      const got = chainReceiveKey(r, 0n, i);
       expect(bytesToHex(got.key)).toBe(keys[i]);
       r = got.chain;
     }
-    expect(reason(() => r.receiveKey(0n, 3))).toBe("key-used");
+    expect(reason(() => chainReceiveKey(r, 0n, 3))).toBe("key-used");
   });
 
   it("allows a jump of 25000 past the counter and refuses 25001 (libsignal: \"Key jump\")", () => {
     const { bob } = pair();
-    const first = bob.receiveKey(0n, 1).chain;
-    expect(reason(() => first.receiveKey(0n, 25_002))).toBe("too-far");
-    const far = first.receiveKey(0n, 25_001);
-    expect(far.chain.toJSON().links[0]!.recv.skipped.length).toBe(2000);
+    const first = chainReceiveKey(bob, 0n, 1).chain;
+    expect(reason(() => chainReceiveKey(first, 0n, 25_002))).toBe("too-far");
+    const far = chainReceiveKey(first, 0n, 25_001);
+    expect(chainToJSON(far.chain).links[0]!.recv.skipped.length).toBe(2000);
   });
 
   it("keeps the newest 2000 skipped keys and refuses older ones with too-far (libsignal: \"Key trimmed\")", () => {
     const { alice, bob } = pair();
     const { keys } = sendMany(alice, 2600);
-    const r = bob.receiveKey(0n, 1).chain.receiveKey(0n, 2600).chain;
-    expect(reason(() => r.receiveKey(0n, 599))).toBe("too-far");
-    expect(reason(() => r.receiveKey(0n, 2))).toBe("too-far");
-    expect(bytesToHex(r.receiveKey(0n, 600).key)).toBe(keys[600]);
-    expect(bytesToHex(r.receiveKey(0n, 2599).key)).toBe(keys[2599]);
+    const r = chainReceiveKey(chainReceiveKey(bob, 0n, 1).chain, 0n, 2600).chain;
+    expect(reason(() => chainReceiveKey(r, 0n, 599))).toBe("too-far");
+    expect(reason(() => chainReceiveKey(r, 0n, 2))).toBe("too-far");
+    expect(bytesToHex(chainReceiveKey(r, 0n, 600).key)).toBe(keys[600]);
+    expect(bytesToHex(chainReceiveKey(r, 0n, 2599).key)).toBe(keys[2599]);
     // Ten more skipped keys (2601..2610) push out the ten oldest stored ones (600..609).
-    const r2 = r.receiveKey(0n, 2611).chain;
-    expect(reason(() => r2.receiveKey(0n, 609))).toBe("too-far");
-    expect(bytesToHex(r2.receiveKey(0n, 610).key)).toBe(keys[610]);
+    const r2 = chainReceiveKey(r, 0n, 2611).chain;
+    expect(reason(() => chainReceiveKey(r2, 0n, 609))).toBe("too-far");
+    expect(bytesToHex(chainReceiveKey(r2, 0n, 610).key)).toBe(keys[610]);
   });
 
   it("keeps epochs from send epoch − 1 up: older links go when the send epoch moves (libsignal: \"epoch not in valid range\")", () => {
     const K = (n: number) => new Uint8Array(32).fill(n);
-    let bob = SpqrChain.start(kSpqr, "bob").addEpoch(1n, K1).addEpoch(2n, K(2)).addEpoch(3n, K(3));
-    let alice = SpqrChain.start(kSpqr, "alice").addEpoch(1n, K1).addEpoch(2n, K(2)).addEpoch(3n, K(3));
-    const old = alice.nextSendKey(); // held in epoch 0
-    alice = old.chain.setSendEpoch(1n);
-    const e1 = alice.nextSendKey();
-    expect(bytesToHex(bob.receiveKey(1n, 1).key)).toBe(bytesToHex(e1.key));
-    bob = bob.setSendEpoch(1n);
-    expect(bob.receiveEpochs).toEqual([0n, 1n, 2n, 3n]);
-    expect(bytesToHex(bob.receiveKey(0n, 1).key)).toBe(bytesToHex(old.key)); // one epoch before the send epoch: kept
-    bob = bob.setSendEpoch(2n);
-    expect(bob.receiveEpochs).toEqual([1n, 2n, 3n]);
-    expect(reason(() => bob.receiveKey(0n, 1))).toBe("too-far");
-    expect(bytesToHex(bob.receiveKey(1n, 1).key)).toBe(bytesToHex(e1.key));
-    expect(reason(() => bob.receiveKey(4n, 1))).toBe("unknown-epoch");
-    expect(reason(() => bob.setSendEpoch(1n))).toBe("bad-epoch");
-    expect(reason(() => bob.setSendEpoch(4n))).toBe("unknown-epoch");
-    expect(reason(() => bob.addEpoch(5n, K(5)))).toBe("bad-epoch");
+    let bob = chainAddEpoch(chainAddEpoch(chainAddEpoch(chainStart(kSpqr, "bob"), 1n, K1), 2n, K(2)), 3n, K(3));
+    let alice = chainAddEpoch(chainAddEpoch(chainAddEpoch(chainStart(kSpqr, "alice"), 1n, K1), 2n, K(2)), 3n, K(3));
+    const old = chainNextSendKey(alice); // held in epoch 0
+    alice = chainSetSendEpoch(old.chain, 1n);
+    const e1 = chainNextSendKey(alice);
+    expect(bytesToHex(chainReceiveKey(bob, 1n, 1).key)).toBe(bytesToHex(e1.key));
+    bob = chainSetSendEpoch(bob, 1n);
+    expect(chainReceiveEpochs(bob)).toEqual([0n, 1n, 2n, 3n]);
+    expect(bytesToHex(chainReceiveKey(bob, 0n, 1).key)).toBe(bytesToHex(old.key)); // one epoch before the send epoch: kept
+    bob = chainSetSendEpoch(bob, 2n);
+    expect(chainReceiveEpochs(bob)).toEqual([1n, 2n, 3n]);
+    expect(reason(() => chainReceiveKey(bob, 0n, 1))).toBe("too-far");
+    expect(bytesToHex(chainReceiveKey(bob, 1n, 1).key)).toBe(bytesToHex(e1.key));
+    expect(reason(() => chainReceiveKey(bob, 4n, 1))).toBe("unknown-epoch");
+    expect(reason(() => chainSetSendEpoch(bob, 1n))).toBe("bad-epoch");
+    expect(reason(() => chainSetSendEpoch(bob, 4n))).toBe("unknown-epoch");
+    expect(reason(() => chainAddEpoch(bob, 5n, K(5)))).toBe("bad-epoch");
   });
 
   it("is immutable: a receive, send or epoch change leaves the old chain as it was", () => {
     const { alice, bob } = pair();
     sendMany(alice, 3);
-    const before = JSON.stringify(bob);
-    const got = bob.receiveKey(0n, 3);
-    bob.nextSendKey();
-    bob.addEpoch(1n, K1);
-    expect(JSON.stringify(bob)).toBe(before);
-    const mid = JSON.stringify(got.chain);
-    got.chain.receiveKey(0n, 1);
-    expect(JSON.stringify(got.chain)).toBe(mid);
-    expect(bytesToHex(bob.receiveKey(0n, 3).key)).toBe(bytesToHex(got.key));
+    const before = JSON.stringify(chainToJSON(bob));
+    const got = chainReceiveKey(bob, 0n, 3);
+    chainNextSendKey(bob);
+    chainAddEpoch(bob, 1n, K1);
+    expect(JSON.stringify(chainToJSON(bob))).toBe(before);
+    const mid = JSON.stringify(chainToJSON(got.chain));
+    chainReceiveKey(got.chain, 0n, 1);
+    expect(JSON.stringify(chainToJSON(got.chain))).toBe(mid);
+    expect(bytesToHex(chainReceiveKey(bob, 0n, 3).key)).toBe(bytesToHex(got.key));
   });
 
   it("round-trips through JSON and refuses malformed state or input", () => {
     const { alice, bob } = pair();
     sendMany(alice, 4);
-    const chain = bob.receiveKey(0n, 4).chain.addEpoch(1n, K1);
-    const copy = SpqrChain.fromJSON(JSON.parse(JSON.stringify(chain)));
-    expect(JSON.stringify(copy)).toBe(JSON.stringify(chain));
-    expect(bytesToHex(copy.receiveKey(0n, 2).key)).toBe(bytesToHex(chain.receiveKey(0n, 2).key));
-    const json = JSON.parse(JSON.stringify(chain));
-    expect(reason(() => SpqrChain.fromJSON({ ...json, role: "carol" }))).toBe("bad-state");
-    expect(reason(() => SpqrChain.fromJSON({ ...json, sendEpoch: "7" }))).toBe("bad-state");
-    expect(reason(() => SpqrChain.fromJSON({ ...json, links: [] }))).toBe("bad-state");
-    expect(reason(() => SpqrChain.fromJSON({ ...json, links: [json.links[1], json.links[0]] }))).toBe("bad-state");
-    expect(reason(() => SpqrChain.start(new Uint8Array(16), "alice"))).toBe("bad-length");
-    expect(reason(() => chain.receiveKey(0n, 0))).toBe("out-of-range");
-    expect(reason(() => chain.receiveKey(-1n, 1))).toBe("out-of-range");
+    const chain = chainAddEpoch(chainReceiveKey(bob, 0n, 4).chain, 1n, K1);
+    const copy = chainFromJSON(JSON.parse(JSON.stringify(chainToJSON(chain))));
+    expect(JSON.stringify(chainToJSON(copy))).toBe(JSON.stringify(chainToJSON(chain)));
+    expect(copy).toEqual(chain);
+    expect(structuredClone(chain)).toEqual(chain); // plain data: nothing for a clone to lose
+    expect(bytesToHex(chainReceiveKey(copy, 0n, 2).key)).toBe(bytesToHex(chainReceiveKey(chain, 0n, 2).key));
+    const json = JSON.parse(JSON.stringify(chainToJSON(chain)));
+    expect(reason(() => chainFromJSON({ ...json, role: "carol" }))).toBe("bad-state");
+    expect(reason(() => chainFromJSON({ ...json, sendEpoch: "7" }))).toBe("bad-state");
+    expect(reason(() => chainFromJSON({ ...json, links: [] }))).toBe("bad-state");
+    expect(reason(() => chainFromJSON({ ...json, links: [json.links[1], json.links[0]] }))).toBe("bad-state");
+    expect(reason(() => chainStart(new Uint8Array(16), "alice"))).toBe("bad-length");
+    expect(reason(() => chainReceiveKey(chain, 0n, 0))).toBe("out-of-range");
+    expect(reason(() => chainReceiveKey(chain, -1n, 1))).toBe("out-of-range");
   });
 });

@@ -21,6 +21,7 @@ import * as signal from "@signalapp/libsignal-client";
 import { describe, expect, it } from "vitest";
 import type { BraidRandomness, BraidStateKind } from "../../client/signal/spqr/braid.ts";
 import { SpqrError } from "../../client/signal/spqr/errors.ts";
+import { chainReceiveKey } from "../../client/signal/spqr/chain.ts";
 import { initSpqr, spqrReceive, spqrSend, spqrStateFromJSON, spqrStateToJSON, type SpqrState } from "../../client/signal/spqr/index.ts";
 import { decodeSpqrMessage, encodeSpqrMessage, type SpqrMessageType } from "../../client/signal/spqr/wire.ts";
 import { decodeSignalMessage, encodeSignalMessage } from "../../client/signal/wire/signal-message.ts";
@@ -218,7 +219,7 @@ async function mirroredSession(inject: boolean) {
     // For an epoch our chain has no key for, any key: libsignal has none either.
     let pqKey: Uint8Array = new Uint8Array(32).fill(1);
     try {
-      pqKey = ours[to].chain.receiveKey(field5.epoch - 1n, field5.index).key;
+      pqKey = chainReceiveKey(ours[to].chain, field5.epoch - 1n, field5.index).key;
     } catch (e) {
       if (!(e instanceof SpqrError)) throw e;
     }

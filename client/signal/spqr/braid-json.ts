@@ -3,7 +3,7 @@
 // each of its exact size, so a corrupted or foreign record is refused ("bad-state") rather than
 // turning into a state the protocol cannot reach.
 import { base64UrlToBytes, bytesToBase64Url } from "../../../protocol/bytes.ts";
-import { Authenticator } from "./authenticator.ts";
+import { type Authenticator, authenticatorFromJSON, authenticatorToJSON } from "./authenticator.ts";
 import type { BraidState, BraidStateKind, Incoming, Outgoing } from "./braid.ts";
 import { CHUNK_SIZE, MAX_CHUNK_INDEX } from "./erasure-code.ts";
 import { SpqrError } from "./errors.ts";
@@ -38,7 +38,7 @@ const bad = (what: string): SpqrError => new SpqrError("bad-state", `a braid sta
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function braidStateToJSON(state: BraidState): BraidStateJSON {
-  const out: Record<string, unknown> = { kind: state.kind, epoch: state.epoch.toString(), auth: state.auth.toJSON() };
+  const out: Record<string, unknown> = { kind: state.kind, epoch: state.epoch.toString(), auth: authenticatorToJSON(state.auth) };
   const values = state as unknown as Record<string, unknown>;
   for (const [name, field] of Object.entries(FIELDS[state.kind])) {
     const v = values[name];
@@ -85,7 +85,7 @@ export function braidStateFromJSON(json: unknown): BraidState {
   if (typeof json.epoch !== "string" || !/^[1-9][0-9]{0,19}$/.test(json.epoch) || BigInt(json.epoch) > U64_MAX) throw bad("epoch");
   let auth: Authenticator;
   try {
-    auth = Authenticator.fromJSON(json.auth);
+    auth = authenticatorFromJSON(json.auth);
   } catch {
     throw bad("authenticator");
   }

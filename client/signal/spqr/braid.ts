@@ -21,10 +21,23 @@
 //   any index up to 65535 is a usable parity chunk;
 // - in EkSentCt1Received the ek side sends Ct1Ack (type 4) where [MLKB] sends nothing.
 //
-// States are immutable plain values: send and receive return a new state and never touch the
-// one they were given, so the session layer can drop a message that fails later checks.
-import { Authenticator } from "./authenticator.ts";
-import { CHUNK_SIZE, type Chunk, ChunkDecoder, ChunkEncoder, MAX_CHUNK_INDEX } from "./erasure-code.ts";
+// States are immutable plain values (objects, bigints, numbers, strings, Uint8Arrays: they
+// survive structured clone): send and receive return a new state and never touch the one they
+// were given, so the session layer can drop a message that fails later checks.
+import { type Authenticator, authenticatorInit, authenticatorUpdate, macCiphertext, macHeader, verifyCiphertext, verifyHeader } from "./authenticator.ts";
+import {
+  CHUNK_SIZE,
+  type Chunk,
+  type ChunkDecoder,
+  type ChunkEncoder,
+  MAX_CHUNK_INDEX,
+  decoderAdd,
+  decoderComplete,
+  decoderMessage,
+  encoderNextChunk,
+  newDecoder,
+  newEncoder,
+} from "./erasure-code.ts";
 import { SpqrError } from "./errors.ts";
 import {
   CT1_LENGTH,
@@ -47,16 +60,10 @@ const HEADER_MESSAGE_LENGTH = HEADER_LENGTH + MAC_LENGTH;
 const CT2_MESSAGE_LENGTH = CT2_LENGTH + MAC_LENGTH;
 
 /** A message being sent: its bytes and the index of the next chunk (data first, then parity). */
-export interface Outgoing {
-  readonly message: Uint8Array;
-  readonly next: number;
-}
+export type Outgoing = ChunkEncoder;
 
 /** A message being received: the distinct chunks kept so far (at most as many as it has). */
-export interface Incoming {
-  readonly length: number;
-  readonly chunks: readonly Chunk[];
-}
+export type Incoming = ChunkDecoder;
 
 interface Base {
   readonly epoch: bigint;
@@ -114,10 +121,10 @@ export interface BraidRandomness {
 
 /** The states at epoch 1 ([MLKB]; observed in libsignal's fresh sessions): the PQXDH initiator is the ek side. */
 export function initialBraidState(kSpqr: Uint8Array, role: "alice" | "bob"): BraidState {
-  const auth = Authenticator.init(kSpqr);
+  const auth = authenticatorInit(kSpqr);
   return role === "alice"
     ? { kind: "KeysUnsampled", epoch: 1n, auth }
-    : { kind: "NoHeaderReceived", epoch: 1n, auth, hdrIn: incoming(HEADER_MESSAGE_LENGTH) };
+    : { kind: "NoHeaderReceived", epoch: 1n, auth, hdrIn: newDecoder(HEADER_MESSAGE_LENGTH) };
 }
 
 /** The epoch whose chain key salts what this state sends: the one before the epoch being negotiated. */
@@ -125,28 +132,10 @@ export const sendingEpoch = (state: BraidState): bigint => state.epoch - 1n;
 
 // ---- chunks ---------------------------------------------------------------------------------
 
-// Encoders are derived from the (never mutated) message bytes and cached by identity, so a
-// parity chunk does not rebuild the interpolation tables on every send.
-const encoders = new WeakMap<Uint8Array, ChunkEncoder>();
-
-function outgoing(message: Uint8Array): Outgoing {
-  return { message, next: 0 };
-}
-
 function nextChunk(out: Outgoing): { chunk: Chunk; out: Outgoing } {
-  let encoder = encoders.get(out.message);
-  if (!encoder) encoders.set(out.message, (encoder = new ChunkEncoder(out.message)));
-  const index = out.next;
-  // Past the last GF(2^16) point the encoder starts over, as ChunkEncoder.nextChunk does.
-  return { chunk: { index, data: encoder.chunkAt(index) }, out: { message: out.message, next: index === MAX_CHUNK_INDEX ? 0 : index + 1 } };
+  const { chunk, encoder } = encoderNextChunk(out);
+  return { chunk, out: encoder };
 }
-
-function incoming(length: number): Incoming {
-  return { length, chunks: [] };
-}
-
-const chunkCount = (inc: Incoming): number => inc.length / CHUNK_SIZE;
-const isComplete = (inc: Incoming): boolean => inc.chunks.length >= chunkCount(inc);
 
 function checkChunk(chunk: Chunk): void {
   if (!Number.isInteger(chunk.index) || chunk.index < 0 || chunk.index > MAX_CHUNK_INDEX)
@@ -158,14 +147,7 @@ function checkChunk(chunk: Chunk): void {
 function addChunk(inc: Incoming, chunk: Chunk | undefined): Incoming {
   if (!chunk) throw new SpqrError("missing-chunk", "this message type carries a chunk");
   checkChunk(chunk);
-  if (isComplete(inc) || inc.chunks.some((c) => c.index === chunk.index)) return inc;
-  return { length: inc.length, chunks: [...inc.chunks, { index: chunk.index, data: chunk.data.slice() }] };
-}
-
-function decoded(inc: Incoming): Uint8Array {
-  const decoder = new ChunkDecoder(inc.length);
-  for (const c of inc.chunks) decoder.add(c);
-  return decoder.message();
+  return decoderAdd(inc, chunk);
 }
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
@@ -186,8 +168,8 @@ export function send(state: BraidState, randomness: BraidRandomness = {}): SendR
   switch (state.kind) {
     case "KeysUnsampled": {
       const keys = randomness.keys ? randomness.keys() : generate();
-      const mac = state.auth.macHeader(state.epoch, keys.header);
-      const { chunk, out } = nextChunk(outgoing(concat(keys.header, mac)));
+      const mac = macHeader(state.auth, state.epoch, keys.header);
+      const { chunk, out } = nextChunk(newEncoder(concat(keys.header, mac)));
       return sent({ kind: "KeysSampled", epoch: state.epoch, auth: state.auth, dk: keys.decapsulationKey, ekVector: keys.ekVector, hdrOut: out }, "hdr", chunk);
     }
     case "KeysSampled": {
@@ -212,9 +194,9 @@ export function send(state: BraidState, randomness: BraidRandomness = {}): SendR
         ? encaps1(state.header, randomness.encapsMessage())
         : encaps1(state.header);
       const key = epochSecret(sharedSecret, state.epoch);
-      const auth = state.auth.update(state.epoch, key);
-      const { chunk, out } = nextChunk(outgoing(ct1));
-      const next: StateOf<"Ct1Sampled"> = { kind: "Ct1Sampled", epoch: state.epoch, auth, encaps, ct1Out: out, ekIn: incoming(EK_VECTOR_LENGTH) };
+      const auth = authenticatorUpdate(state.auth, state.epoch, key);
+      const { chunk, out } = nextChunk(newEncoder(ct1));
+      const next: StateOf<"Ct1Sampled"> = { kind: "Ct1Sampled", epoch: state.epoch, auth, encaps, ct1Out: out, ekIn: newDecoder(EK_VECTOR_LENGTH) };
       return sent(next, "ct1", chunk, { epoch: state.epoch, key });
     }
     case "Ct1Sampled":
@@ -240,8 +222,8 @@ function received(state: BraidState, message: BraidMessage, outputKey?: OutputKe
 /** Encaps2 and MAC_ct, once the ct side has both ek_vector and the acknowledgement of ct1. */
 function sampleCt2(state: Base & { readonly encaps: Uint8Array }, ct1: Uint8Array, ekVector: Uint8Array): StateOf<"Ct2Sampled"> {
   const ct2 = encaps2(state.encaps, ekVector);
-  const mac = state.auth.macCiphertext(state.epoch, ct1, ct2);
-  return { kind: "Ct2Sampled", epoch: state.epoch, auth: state.auth, ct2Out: outgoing(concat(ct2, mac)) };
+  const mac = macCiphertext(state.auth, state.epoch, ct1, ct2);
+  return { kind: "Ct2Sampled", epoch: state.epoch, auth: state.auth, ct2Out: newEncoder(concat(ct2, mac)) };
 }
 
 const isAck = (type: SpqrMessageType): boolean => type === "ekCt1Ack" || type === "ct1Ack";
@@ -267,8 +249,8 @@ export function receive(state: BraidState, message: BraidMessage): ReceiveResult
     case "KeysSampled": {
       // The first ct1 chunk shows the header arrived: switch to sending ek_vector.
       if (type !== "ct1") return received(state, message);
-      const ct1In = addChunk(incoming(CT1_LENGTH), message.chunk);
-      return receivedHeaderSent({ kind: "HeaderSent", epoch: state.epoch, auth: state.auth, dk: state.dk, ekOut: outgoing(state.ekVector), ct1In }, message);
+      const ct1In = addChunk(newDecoder(CT1_LENGTH), message.chunk);
+      return receivedHeaderSent({ kind: "HeaderSent", epoch: state.epoch, auth: state.auth, dk: state.dk, ekOut: newEncoder(state.ekVector), ct1In }, message);
     }
     case "HeaderSent": {
       if (type !== "ct1") return received(state, message);
@@ -277,7 +259,7 @@ export function receive(state: BraidState, message: BraidMessage): ReceiveResult
     case "Ct1Received": {
       // The first ct2 chunk shows ek_vector arrived: stop sending it.
       if (type !== "ct2") return received(state, message);
-      const ct2In = addChunk(incoming(CT2_MESSAGE_LENGTH), message.chunk);
+      const ct2In = addChunk(newDecoder(CT2_MESSAGE_LENGTH), message.chunk);
       return receivedCt2({ kind: "EkSentCt1Received", epoch: state.epoch, auth: state.auth, dk: state.dk, ct1: state.ct1, ct2In }, message);
     }
     case "EkSentCt1Received": {
@@ -287,18 +269,18 @@ export function receive(state: BraidState, message: BraidMessage): ReceiveResult
     case "NoHeaderReceived": {
       if (type !== "hdr") return received(state, message);
       const hdrIn = addChunk(state.hdrIn, message.chunk);
-      if (!isComplete(hdrIn)) return received({ ...state, hdrIn }, message);
-      const bytes = decoded(hdrIn);
+      if (!decoderComplete(hdrIn)) return received({ ...state, hdrIn }, message);
+      const bytes = decoderMessage(hdrIn);
       const header = bytes.slice(0, HEADER_LENGTH);
-      state.auth.verifyHeader(state.epoch, header, bytes.subarray(HEADER_LENGTH));
+      verifyHeader(state.auth, state.epoch, header, bytes.subarray(HEADER_LENGTH));
       return received({ kind: "HeaderReceived", epoch: state.epoch, auth: state.auth, header }, message);
     }
     case "Ct1Sampled": {
       const ekIn = carriesEk(type) ? addChunk(state.ekIn, message.chunk) : state.ekIn;
       const acked = isAck(type);
       const ct1 = state.ct1Out.message;
-      if (isComplete(ekIn)) {
-        const ekVector = decoded(ekIn);
+      if (decoderComplete(ekIn)) {
+        const ekVector = decoderMessage(ekIn);
         if (acked) return received(sampleCt2(state, ct1, ekVector), message);
         // Checked now, not at the acknowledgement: a key that does not match its header is refused where it completes.
         encaps2(state.encaps, ekVector);
@@ -314,26 +296,26 @@ export function receive(state: BraidState, message: BraidMessage): ReceiveResult
     case "Ct1Acknowledged": {
       if (!carriesEk(type)) return received(state, message);
       const ekIn = addChunk(state.ekIn, message.chunk);
-      if (!isComplete(ekIn)) return received({ ...state, ekIn }, message);
-      return received(sampleCt2(state, state.ct1, decoded(ekIn)), message);
+      if (!decoderComplete(ekIn)) return received({ ...state, ekIn }, message);
+      return received(sampleCt2(state, state.ct1, decoderMessage(ekIn)), message);
     }
   }
 }
 
 function receivedHeaderSent(state: StateOf<"HeaderSent">, message: BraidMessage): ReceiveResult {
-  if (!isComplete(state.ct1In)) return received(state, message);
+  if (!decoderComplete(state.ct1In)) return received(state, message);
   const ekOut = state.ekOut;
-  return received({ kind: "Ct1Received", epoch: state.epoch, auth: state.auth, dk: state.dk, ct1: decoded(state.ct1In), ekOut }, message);
+  return received({ kind: "Ct1Received", epoch: state.epoch, auth: state.auth, dk: state.dk, ct1: decoderMessage(state.ct1In), ekOut }, message);
 }
 
 /** Decapsulates once ct2 ‖ MAC_ct is complete; the ek side then becomes the ct side of the next epoch. */
 function receivedCt2(state: StateOf<"EkSentCt1Received">, message: BraidMessage): ReceiveResult {
-  if (!isComplete(state.ct2In)) return received(state, message);
-  const bytes = decoded(state.ct2In);
+  if (!decoderComplete(state.ct2In)) return received(state, message);
+  const bytes = decoderMessage(state.ct2In);
   const ct2 = bytes.subarray(0, CT2_LENGTH);
   const key = epochSecret(decapsulate(state.dk, state.ct1, ct2), state.epoch);
-  const auth = state.auth.update(state.epoch, key);
-  auth.verifyCiphertext(state.epoch, state.ct1, ct2, bytes.subarray(CT2_LENGTH));
-  const next: StateOf<"NoHeaderReceived"> = { kind: "NoHeaderReceived", epoch: state.epoch + 1n, auth, hdrIn: incoming(HEADER_MESSAGE_LENGTH) };
+  const auth = authenticatorUpdate(state.auth, state.epoch, key);
+  verifyCiphertext(auth, state.epoch, state.ct1, ct2, bytes.subarray(CT2_LENGTH));
+  const next: StateOf<"NoHeaderReceived"> = { kind: "NoHeaderReceived", epoch: state.epoch + 1n, auth, hdrIn: newDecoder(HEADER_MESSAGE_LENGTH) };
   return received(next, message, { epoch: state.epoch, key });
 }

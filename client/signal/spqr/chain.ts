@@ -10,11 +10,12 @@
 // - A receive index may run at most 25000 past the direction's counter ("Key jump").
 // - At most 2000 skipped keys are kept per direction, the newest; an older one is gone
 //   ("Key trimmed"), which we report as "too-far". A key that was stored and used is "key-used".
-// All values are immutable, so a message that later fails to authenticate leaves the stored
-// chain as it was.
+// A chain is plain immutable data (it lives in session records, which must survive structured
+// clone); every function returns a new chain, so a message that later fails to authenticate
+// leaves the stored chain as it was.
 import { base64UrlToBytes, bytesToBase64Url } from "../../../protocol/bytes.ts";
 import { SpqrError } from "./errors.ts";
-import { KEY_SIZE, chainAddEpoch, chainNext, chainStart, requireEpoch, requireKey, type EpochKeys } from "./kdf.ts";
+import { KEY_SIZE, deriveChainEpoch, deriveChainNext, deriveChainStart, requireEpoch, requireKey, type EpochKeys } from "./kdf.ts";
 
 export const MAX_JUMP = 25_000;
 export const MAX_STORED_KEYS = 2_000;
@@ -24,22 +25,35 @@ const MAX_U64 = (1n << 64n) - 1n;
 /** Alice is the PQXDH initiator: she sends with the A2B half of every epoch. */
 export type SpqrRole = "alice" | "bob";
 
-interface SendDirection {
+export interface SendDirection {
   readonly ctr: number;
   readonly next: Uint8Array;
 }
 
-interface ReceiveDirection extends SendDirection {
-  /** Skipped keys by index, in ascending order (always inserted in order). */
-  readonly skipped: ReadonlyMap<number, Uint8Array>;
+export interface SkippedKey {
+  readonly index: number;
+  readonly key: Uint8Array;
+}
+
+export interface ReceiveDirection extends SendDirection {
+  /** Skipped keys in ascending index order, all below `ctr` (new ones are always above the old). */
+  readonly skipped: readonly SkippedKey[];
   /** Every index ≤ this that is not in `skipped` was dropped to keep the limit. */
   readonly trimmed: number;
 }
 
-interface Link {
+export interface ChainLink {
   readonly epoch: bigint;
   readonly send: SendDirection;
   readonly recv: ReceiveDirection;
+}
+
+export interface SpqrChain {
+  readonly role: SpqrRole;
+  readonly nextRoot: Uint8Array;
+  /** Contiguous epochs, oldest first; never empty. */
+  readonly links: readonly ChainLink[];
+  readonly sendEpoch: bigint;
 }
 
 export interface SpqrChainJSON {
@@ -53,172 +67,150 @@ export interface SpqrChainJSON {
   }[];
 }
 
-export class SpqrChain {
-  readonly #role: SpqrRole;
-  readonly #nextRoot: Uint8Array;
-  /** Contiguous epochs, oldest first; never empty. */
-  readonly #links: readonly Link[];
-  readonly #sendEpoch: bigint;
-
-  private constructor(role: SpqrRole, nextRoot: Uint8Array, links: readonly Link[], sendEpoch: bigint) {
-    this.#role = role;
-    this.#nextRoot = nextRoot;
-    this.#links = links;
-    this.#sendEpoch = sendEpoch;
-  }
-
-  static start(kSpqr: Uint8Array, role: SpqrRole): SpqrChain {
-    if (role !== "alice" && role !== "bob") throw new SpqrError("bad-state", "role must be \"alice\" or \"bob\"");
-    const keys = chainStart(kSpqr);
-    return new SpqrChain(role, keys.nextRoot, [link(0n, keys, role)], 0n);
-  }
-
-  /** The newest epoch with a link. */
-  get epoch(): bigint {
-    return this.#links[this.#links.length - 1]!.epoch;
-  }
-
-  get sendEpoch(): bigint {
-    return this.#sendEpoch;
-  }
-
-  /** Epochs the receive side can still take messages for, oldest first. */
-  get receiveEpochs(): readonly bigint[] {
-    return this.#links.map((l) => l.epoch);
-  }
-
-  addEpoch(epoch: bigint, key: Uint8Array): SpqrChain {
-    requireEpoch(epoch);
-    requireKey(key, "epoch secret");
-    if (epoch !== this.epoch + 1n) throw new SpqrError("bad-epoch", `epoch ${epoch} is not the next epoch (${this.epoch + 1n})`);
-    const keys = chainAddEpoch(this.#nextRoot, key);
-    return new SpqrChain(this.#role, keys.nextRoot, [...this.#links, link(epoch, keys, this.#role)], this.#sendEpoch);
-  }
-
-  /** Moving the send epoch up drops the links the peer can no longer use (see the file comment). */
-  setSendEpoch(epoch: bigint): SpqrChain {
-    requireEpoch(epoch);
-    if (epoch < this.#sendEpoch) throw new SpqrError("bad-epoch", `send epoch cannot go back from ${this.#sendEpoch} to ${epoch}`);
-    if (epoch > this.epoch) throw new SpqrError("unknown-epoch", `no chain link for send epoch ${epoch}`);
-    if (epoch === this.#sendEpoch) return this;
-    return new SpqrChain(this.#role, this.#nextRoot, this.#links.filter((l) => l.epoch + 1n >= epoch), epoch);
-  }
-
-  nextSendKey(): { chain: SpqrChain; epoch: bigint; index: number; key: Uint8Array } {
-    const at = this.#find(this.#sendEpoch);
-    const current = this.#links[at]!;
-    const index = current.send.ctr + 1;
-    if (index > MAX_INDEX) throw new SpqrError("out-of-range", "the send direction has used all 2^32−1 indices");
-    const step = chainNext(current.send.next, index);
-    const chain = this.#replace(at, { ...current, send: { ctr: index, next: step.next } });
-    return { chain, epoch: this.#sendEpoch, index, key: step.key };
-  }
-
-  receiveKey(epoch: bigint, index: number): { chain: SpqrChain; key: Uint8Array } {
-    requireEpoch(epoch);
-    if (!Number.isInteger(index) || index < 1 || index > MAX_INDEX) throw new SpqrError("out-of-range", "a receive index must be an integer in 1..2^32−1");
-    const at = this.#find(epoch);
-    const current = this.#links[at]!;
-    const { recv } = current;
-    if (index <= recv.ctr) {
-      const key = recv.skipped.get(index);
-      if (!key) {
-        if (index <= recv.trimmed) throw new SpqrError("too-far", `key ${index} of epoch ${epoch} was dropped (at most ${MAX_STORED_KEYS} are kept)`);
-        throw new SpqrError("key-used", `key ${index} of epoch ${epoch} was already used`);
-      }
-      const skipped = new Map(recv.skipped);
-      skipped.delete(index);
-      return { chain: this.#replace(at, { ...current, recv: { ...recv, skipped } }), key };
-    }
-    if (index - recv.ctr > MAX_JUMP) throw new SpqrError("too-far", `index ${index} is more than ${MAX_JUMP} past ${recv.ctr} in epoch ${epoch}`);
-    const skipped = new Map(recv.skipped);
-    let trimmed = recv.trimmed;
-    // Keys that would be trimmed right away are stepped over without being stored.
-    const firstKept = Math.max(recv.ctr + 1, index - MAX_STORED_KEYS);
-    if (firstKept > recv.ctr + 1) trimmed = Math.max(trimmed, firstKept - 1);
-    let next = recv.next;
-    let key: Uint8Array | undefined;
-    for (let c = recv.ctr + 1; c <= index; c++) {
-      const step = chainNext(next, c);
-      next = step.next;
-      if (c === index) key = step.key;
-      else if (c >= firstKept) skipped.set(c, step.key);
-    }
-    for (const old of skipped.keys()) {
-      if (skipped.size <= MAX_STORED_KEYS) break;
-      skipped.delete(old);
-      trimmed = Math.max(trimmed, old);
-    }
-    return { chain: this.#replace(at, { ...current, recv: { ctr: index, next, skipped, trimmed } }), key: key! };
-  }
-
-  toJSON(): SpqrChainJSON {
-    return {
-      role: this.#role,
-      nextRoot: bytesToBase64Url(this.#nextRoot),
-      sendEpoch: this.#sendEpoch.toString(),
-      links: this.#links.map((l) => ({
-        epoch: l.epoch.toString(),
-        send: { ctr: l.send.ctr, next: bytesToBase64Url(l.send.next) },
-        recv: {
-          ctr: l.recv.ctr,
-          next: bytesToBase64Url(l.recv.next),
-          trimmed: l.recv.trimmed,
-          skipped: [...l.recv.skipped].map(([i, k]) => [i, bytesToBase64Url(k)] as const),
-        },
-      })),
-    };
-  }
-
-  static fromJSON(json: unknown): SpqrChain {
-    const o = record(json, "chain state");
-    if (o.role !== "alice" && o.role !== "bob") throw bad("role");
-    const sendEpoch = epochOf(o.sendEpoch, "sendEpoch");
-    if (!Array.isArray(o.links) || o.links.length === 0) throw bad("links");
-    const links = o.links.map((raw: unknown, i: number): Link => {
-      const l = record(raw, `links[${i}]`);
-      const send = record(l.send, `links[${i}].send`), recv = record(l.recv, `links[${i}].recv`);
-      const ctr = counter(recv.ctr, "recv.ctr"), trimmed = counter(recv.trimmed, "recv.trimmed");
-      if (!Array.isArray(recv.skipped) || recv.skipped.length > MAX_STORED_KEYS) throw bad("recv.skipped");
-      const skipped = new Map<number, Uint8Array>();
-      let last = trimmed;
-      for (const entry of recv.skipped as unknown[]) {
-        if (!Array.isArray(entry) || entry.length !== 2) throw bad("recv.skipped entry");
-        const index = counter(entry[0], "skipped index");
-        if (index <= last || index >= ctr) throw bad("skipped index order");
-        skipped.set(index, bytes(entry[1], "skipped key"));
-        last = index;
-      }
-      return {
-        epoch: epochOf(l.epoch, "epoch"),
-        send: { ctr: counter(send.ctr, "send.ctr"), next: bytes(send.next, "send.next") },
-        recv: { ctr, next: bytes(recv.next, "recv.next"), skipped, trimmed },
-      };
-    });
-    links.forEach((l, i) => {
-      if (i > 0 && l.epoch !== links[i - 1]!.epoch + 1n) throw bad("link epochs");
-    });
-    if (sendEpoch < links[0]!.epoch || sendEpoch > links[links.length - 1]!.epoch || links[0]!.epoch + 1n < sendEpoch) throw bad("sendEpoch");
-    return new SpqrChain(o.role, bytes(o.nextRoot, "nextRoot"), links, sendEpoch);
-  }
-
-  #find(epoch: bigint): number {
-    const first = this.#links[0]!.epoch;
-    if (epoch < first) throw new SpqrError("too-far", `epoch ${epoch} is no longer kept`);
-    if (epoch > this.epoch) throw new SpqrError("unknown-epoch", `no chain link for epoch ${epoch}`);
-    return Number(epoch - first);
-  }
-
-  #replace(at: number, updated: Link): SpqrChain {
-    const links = this.#links.slice();
-    links[at] = updated;
-    return new SpqrChain(this.#role, this.#nextRoot, links, this.#sendEpoch);
-  }
+export function chainStart(kSpqr: Uint8Array, role: SpqrRole): SpqrChain {
+  if (role !== "alice" && role !== "bob") throw new SpqrError("bad-state", "role must be \"alice\" or \"bob\"");
+  const keys = deriveChainStart(kSpqr);
+  return { role, nextRoot: keys.nextRoot, links: [link(0n, keys, role)], sendEpoch: 0n };
 }
 
-function link(epoch: bigint, keys: EpochKeys, role: SpqrRole): Link {
+/** The newest epoch with a link. */
+export const chainEpoch = (chain: SpqrChain): bigint => chain.links[chain.links.length - 1]!.epoch;
+
+/** Epochs the receive side can still take messages for, oldest first. */
+export const chainReceiveEpochs = (chain: SpqrChain): readonly bigint[] => chain.links.map((l) => l.epoch);
+
+export function chainAddEpoch(chain: SpqrChain, epoch: bigint, key: Uint8Array): SpqrChain {
+  requireEpoch(epoch);
+  requireKey(key, "epoch secret");
+  const newest = chainEpoch(chain);
+  if (epoch !== newest + 1n) throw new SpqrError("bad-epoch", `epoch ${epoch} is not the next epoch (${newest + 1n})`);
+  const keys = deriveChainEpoch(chain.nextRoot, key);
+  return { ...chain, nextRoot: keys.nextRoot, links: [...chain.links, link(epoch, keys, chain.role)] };
+}
+
+/** Moving the send epoch up drops the links the peer can no longer use (see the file comment). */
+export function chainSetSendEpoch(chain: SpqrChain, epoch: bigint): SpqrChain {
+  requireEpoch(epoch);
+  if (epoch < chain.sendEpoch) throw new SpqrError("bad-epoch", `send epoch cannot go back from ${chain.sendEpoch} to ${epoch}`);
+  if (epoch > chainEpoch(chain)) throw new SpqrError("unknown-epoch", `no chain link for send epoch ${epoch}`);
+  if (epoch === chain.sendEpoch) return chain;
+  return { ...chain, links: chain.links.filter((l) => l.epoch + 1n >= epoch), sendEpoch: epoch };
+}
+
+export function chainNextSendKey(chain: SpqrChain): { chain: SpqrChain; epoch: bigint; index: number; key: Uint8Array } {
+  const at = find(chain, chain.sendEpoch);
+  const current = chain.links[at]!;
+  const index = current.send.ctr + 1;
+  if (index > MAX_INDEX) throw new SpqrError("out-of-range", "the send direction has used all 2^32−1 indices");
+  const step = deriveChainNext(current.send.next, index);
+  return { chain: replace(chain, at, { ...current, send: { ctr: index, next: step.next } }), epoch: chain.sendEpoch, index, key: step.key };
+}
+
+export function chainReceiveKey(chain: SpqrChain, epoch: bigint, index: number): { chain: SpqrChain; key: Uint8Array } {
+  requireEpoch(epoch);
+  if (!Number.isInteger(index) || index < 1 || index > MAX_INDEX) throw new SpqrError("out-of-range", "a receive index must be an integer in 1..2^32−1");
+  const at = find(chain, epoch);
+  const current = chain.links[at]!;
+  const { recv } = current;
+  if (index <= recv.ctr) {
+    const found = recv.skipped.findIndex((s) => s.index === index);
+    if (found < 0) {
+      if (index <= recv.trimmed) throw new SpqrError("too-far", `key ${index} of epoch ${epoch} was dropped (at most ${MAX_STORED_KEYS} are kept)`);
+      throw new SpqrError("key-used", `key ${index} of epoch ${epoch} was already used`);
+    }
+    const skipped = [...recv.skipped.slice(0, found), ...recv.skipped.slice(found + 1)];
+    return { chain: replace(chain, at, { ...current, recv: { ...recv, skipped } }), key: recv.skipped[found]!.key };
+  }
+  if (index - recv.ctr > MAX_JUMP) throw new SpqrError("too-far", `index ${index} is more than ${MAX_JUMP} past ${recv.ctr} in epoch ${epoch}`);
+  let trimmed = recv.trimmed;
+  // Keys that would be trimmed right away are stepped over without being stored.
+  const firstKept = Math.max(recv.ctr + 1, index - MAX_STORED_KEYS);
+  if (firstKept > recv.ctr + 1) trimmed = Math.max(trimmed, firstKept - 1);
+  let next = recv.next;
+  let key: Uint8Array | undefined;
+  const added: SkippedKey[] = [];
+  for (let c = recv.ctr + 1; c <= index; c++) {
+    const step = deriveChainNext(next, c);
+    next = step.next;
+    if (c === index) key = step.key;
+    else if (c >= firstKept) added.push({ index: c, key: step.key });
+  }
+  // The in-order case, most messages, keeps the array it was given.
+  let skipped = added.length === 0 ? recv.skipped : [...recv.skipped, ...added];
+  const excess = skipped.length - MAX_STORED_KEYS;
+  if (excess > 0) {
+    trimmed = Math.max(trimmed, skipped[excess - 1]!.index);
+    skipped = skipped.slice(excess);
+  }
+  return { chain: replace(chain, at, { ...current, recv: { ctr: index, next, skipped, trimmed } }), key: key! };
+}
+
+export function chainToJSON(chain: SpqrChain): SpqrChainJSON {
+  return {
+    role: chain.role,
+    nextRoot: bytesToBase64Url(chain.nextRoot),
+    sendEpoch: chain.sendEpoch.toString(),
+    links: chain.links.map((l) => ({
+      epoch: l.epoch.toString(),
+      send: { ctr: l.send.ctr, next: bytesToBase64Url(l.send.next) },
+      recv: {
+        ctr: l.recv.ctr,
+        next: bytesToBase64Url(l.recv.next),
+        trimmed: l.recv.trimmed,
+        skipped: l.recv.skipped.map((s) => [s.index, bytesToBase64Url(s.key)] as const),
+      },
+    })),
+  };
+}
+
+export function chainFromJSON(json: unknown): SpqrChain {
+  const o = record(json, "chain state");
+  if (o.role !== "alice" && o.role !== "bob") throw bad("role");
+  const sendEpoch = epochOf(o.sendEpoch, "sendEpoch");
+  if (!Array.isArray(o.links) || o.links.length === 0) throw bad("links");
+  const links = o.links.map((raw: unknown, i: number): ChainLink => {
+    const l = record(raw, `links[${i}]`);
+    const send = record(l.send, `links[${i}].send`), recv = record(l.recv, `links[${i}].recv`);
+    const ctr = counter(recv.ctr, "recv.ctr"), trimmed = counter(recv.trimmed, "recv.trimmed");
+    if (!Array.isArray(recv.skipped) || recv.skipped.length > MAX_STORED_KEYS) throw bad("recv.skipped");
+    const skipped: SkippedKey[] = [];
+    let last = trimmed;
+    for (const entry of recv.skipped as unknown[]) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw bad("recv.skipped entry");
+      const index = counter(entry[0], "skipped index");
+      if (index <= last || index >= ctr) throw bad("skipped index order");
+      skipped.push({ index, key: bytes(entry[1], "skipped key") });
+      last = index;
+    }
+    return {
+      epoch: epochOf(l.epoch, "epoch"),
+      send: { ctr: counter(send.ctr, "send.ctr"), next: bytes(send.next, "send.next") },
+      recv: { ctr, next: bytes(recv.next, "recv.next"), skipped, trimmed },
+    };
+  });
+  links.forEach((l, i) => {
+    if (i > 0 && l.epoch !== links[i - 1]!.epoch + 1n) throw bad("link epochs");
+  });
+  if (sendEpoch < links[0]!.epoch || sendEpoch > links[links.length - 1]!.epoch || links[0]!.epoch + 1n < sendEpoch) throw bad("sendEpoch");
+  return { role: o.role, nextRoot: bytes(o.nextRoot, "nextRoot"), links, sendEpoch };
+}
+
+function find(chain: SpqrChain, epoch: bigint): number {
+  const first = chain.links[0]!.epoch;
+  if (epoch < first) throw new SpqrError("too-far", `epoch ${epoch} is no longer kept`);
+  if (epoch > chainEpoch(chain)) throw new SpqrError("unknown-epoch", `no chain link for epoch ${epoch}`);
+  return Number(epoch - first);
+}
+
+function replace(chain: SpqrChain, at: number, updated: ChainLink): SpqrChain {
+  const links = chain.links.slice();
+  links[at] = updated;
+  return { ...chain, links };
+}
+
+function link(epoch: bigint, keys: EpochKeys, role: SpqrRole): ChainLink {
   const [send, recv] = role === "alice" ? [keys.a2b, keys.b2a] : [keys.b2a, keys.a2b];
-  return { epoch, send: { ctr: 0, next: send }, recv: { ctr: 0, next: recv, skipped: new Map(), trimmed: 0 } };
+  return { epoch, send: { ctr: 0, next: send }, recv: { ctr: 0, next: recv, skipped: [], trimmed: 0 } };
 }
 
 const bad = (what: string) => new SpqrError("bad-state", `chain state: bad ${what}`);

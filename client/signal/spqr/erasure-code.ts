@@ -11,6 +11,10 @@
 // sender that has sent all of them without the peer completing the message starts over at
 // index 0, as libsignal 0.103 does (observed: its 65539th Hdr chunk is chunk 2 again, index 2).
 // The decoder refuses indices ≥ 65536 with "chunk-index-too-large": no such encoder writes them.
+//
+// Encoders and decoders are plain immutable values (they live inside session records, which
+// must survive structured clone); the functions below return a new value and never change
+// the one they are given.
 import { base64UrlToBytes, bytesToBase64Url } from "../../../protocol/bytes.ts";
 import { SpqrError } from "./errors.ts";
 
@@ -25,6 +29,21 @@ export interface Chunk {
   readonly index: number;
   /** 32 bytes. */
   readonly data: Uint8Array;
+}
+
+/** Chunks 0, 1, 2, … of one message: the message itself, then parity, for as long as asked. */
+export interface ChunkEncoder {
+  /** A positive multiple of 32 bytes; never changed once in an encoder. */
+  readonly message: Uint8Array;
+  /** The index the next chunk will have. */
+  readonly next: number;
+}
+
+/** Chunks of a message of known length, until any n distinct indices are in. */
+export interface ChunkDecoder {
+  readonly length: number;
+  /** The distinct chunks kept so far, in arrival order; never more than the message has. */
+  readonly chunks: readonly Chunk[];
 }
 
 export interface ChunkJSON {
@@ -104,6 +123,20 @@ class Interpolator {
   }
 }
 
+// Every parity chunk of an n-chunk message interpolates over the same points 0..n−1, so the
+// weights depend on n alone: built once per size, not once per chunk. The braid uses four
+// sizes; the cap only keeps arbitrary callers from growing the cache without bound.
+const PARITY_CACHE_LIMIT = 16;
+const parity = new Map<number, Interpolator>();
+function parityInterpolator(n: number): Interpolator {
+  let found = parity.get(n);
+  if (!found) {
+    if (parity.size >= PARITY_CACHE_LIMIT) parity.clear();
+    parity.set(n, (found = new Interpolator(Array.from({ length: n }, (_, k) => k))));
+  }
+  return found;
+}
+
 function chunkCount(messageLength: number): number {
   if (!Number.isSafeInteger(messageLength) || messageLength <= 0 || messageLength % CHUNK_SIZE !== 0)
     throw new SpqrError("bad-length", "an erasure-coded message must be a positive multiple of 32 bytes");
@@ -111,6 +144,84 @@ function chunkCount(messageLength: number): number {
   if (n > MAX_CHUNK_INDEX + 1) throw new SpqrError("bad-length", "an erasure-coded message has at most 65536 chunks");
   return n;
 }
+
+function checkIndex(index: number): void {
+  if (!Number.isInteger(index) || index < 0) throw new SpqrError("out-of-range", "a chunk index is a non-negative integer");
+  if (index > MAX_CHUNK_INDEX) throw new SpqrError("chunk-index-too-large", "chunk indices stop at 65535");
+}
+
+// ---- encoder --------------------------------------------------------------------------------
+
+/** An encoder at chunk 0. The message is copied: later changes to the caller's buffer change nothing. */
+export function newEncoder(message: Uint8Array): ChunkEncoder {
+  chunkCount(message.length);
+  return { message: message.slice(), next: 0 };
+}
+
+/** Chunk `index` of the encoder's message, without moving the encoder. */
+export function encoderChunkAt(encoder: ChunkEncoder, index: number): Uint8Array {
+  checkIndex(index);
+  const { message } = encoder;
+  const n = chunkCount(message.length);
+  if (index < n) return message.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE);
+  const data = Array.from({ length: n }, (_, k) => message.subarray(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE));
+  return parityInterpolator(n).evaluate(index, data);
+}
+
+/**
+ * The next chunk and the encoder after it. After index 65535 the indices start again at 0, as
+ * libsignal's do: the code has only 65536 distinct chunks, and refusing would block the
+ * session's sending.
+ */
+export function encoderNextChunk(encoder: ChunkEncoder): { chunk: Chunk; encoder: ChunkEncoder } {
+  const index = encoder.next;
+  const chunk = { index, data: encoderChunkAt(encoder, index) };
+  return { chunk, encoder: { message: encoder.message, next: index === MAX_CHUNK_INDEX ? 0 : index + 1 } };
+}
+
+// ---- decoder --------------------------------------------------------------------------------
+
+export function newDecoder(messageLength: number): ChunkDecoder {
+  chunkCount(messageLength);
+  return { length: messageLength, chunks: [] };
+}
+
+export const decoderComplete = (decoder: ChunkDecoder): boolean => decoder.chunks.length >= decoder.length / CHUNK_SIZE;
+
+/**
+ * The decoder with one more chunk. A repeated index is ignored (the first copy wins), and so
+ * is every chunk once the decoder is complete: n distinct chunks fix the message. Those return
+ * the decoder itself. A chunk that is not 32 bytes, or has an index no encoder writes, throws.
+ */
+export function decoderAdd(decoder: ChunkDecoder, chunk: Chunk): ChunkDecoder {
+  const { index, data } = chunk;
+  checkIndex(index);
+  if (!(data instanceof Uint8Array) || data.length !== CHUNK_SIZE) throw new SpqrError("bad-length", "a chunk is 32 bytes");
+  if (decoderComplete(decoder) || decoder.chunks.some((c) => c.index === index)) return decoder;
+  return { length: decoder.length, chunks: [...decoder.chunks, { index, data: data.slice() }] };
+}
+
+/** The message, interpolated from the first n distinct chunks received. */
+export function decoderMessage(decoder: ChunkDecoder): Uint8Array {
+  if (!decoderComplete(decoder)) throw new SpqrError("incomplete", "the decoder has fewer distinct chunks than the message");
+  const n = decoder.length / CHUNK_SIZE;
+  const kept = decoder.chunks.slice(0, n);
+  const byIndex = new Map(kept.map((c) => [c.index, c.data]));
+  const out = new Uint8Array(decoder.length);
+  // Data chunks that arrived are copied; only the missing ones are interpolated.
+  let interpolator: Interpolator | undefined;
+  for (let k = 0; k < n; k++) {
+    const have = byIndex.get(k);
+    if (have) out.set(have, k * CHUNK_SIZE);
+    else {
+      interpolator ??= new Interpolator(kept.map((c) => c.index));
+      out.set(interpolator.evaluate(k, kept.map((c) => c.data)), k * CHUNK_SIZE);
+    }
+  }
+  return out;
+}
+
+// ---- JSON -----------------------------------------------------------------------------------
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -128,140 +239,42 @@ function indexFromJSON(v: unknown, max: number, what: string): number {
   return v;
 }
 
-/** Chunks 0, 1, 2, … of one message: the message itself, then parity, for as long as asked. */
-export class ChunkEncoder {
-  readonly #message: Uint8Array;
-  readonly #n: number;
-  #next = 0;
-  #parity: Interpolator | undefined; // built on the first parity chunk; many messages never need one
-
-  constructor(message: Uint8Array) {
-    this.#n = chunkCount(message.length);
-    this.#message = message.slice();
-  }
-
-  /** The index the next chunk will have. */
-  get nextIndex(): number {
-    return this.#next;
-  }
-
-  /**
-   * The next chunk. After index 65535 the indices start again at 0, as libsignal's do: the
-   * code has only 65536 distinct chunks, and refusing would block the session's sending.
-   */
-  nextChunk(): Chunk {
-    const index = this.#next;
-    this.#next = index === MAX_CHUNK_INDEX ? 0 : index + 1;
-    return { index, data: this.chunkAt(index) };
-  }
-
-  /** Chunk `index` without moving the encoder. */
-  chunkAt(index: number): Uint8Array {
-    if (!Number.isInteger(index) || index < 0) throw new SpqrError("out-of-range", "a chunk index is a non-negative integer");
-    if (index > MAX_CHUNK_INDEX) throw new SpqrError("chunk-index-too-large", "chunk indices stop at 65535");
-    if (index < this.#n) return this.#message.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE);
-    this.#parity ??= new Interpolator(Array.from({ length: this.#n }, (_, k) => k));
-    return this.#parity.evaluate(index, this.#dataChunks());
-  }
-
-  #dataChunks(): Uint8Array[] {
-    return Array.from({ length: this.#n }, (_, k) => this.#message.subarray(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE));
-  }
-
-  toJSON(): { readonly message: string; readonly next: number } {
-    return { message: bytesToBase64Url(this.#message), next: this.#next };
-  }
-
-  static fromJSON(json: unknown): ChunkEncoder {
-    if (!isRecord(json)) throw new SpqrError("bad-state", "an encoder state is an object");
-    const message = bytesFromJSON(json.message, "the encoded message");
-    let encoder: ChunkEncoder;
-    try {
-      encoder = new ChunkEncoder(message);
-    } catch {
-      throw new SpqrError("bad-state", "the encoded message is not a positive multiple of 32 bytes");
-    }
-    encoder.#next = indexFromJSON(json.next, MAX_CHUNK_INDEX, "the next chunk index");
-    return encoder;
-  }
+export function encoderToJSON(encoder: ChunkEncoder): { readonly message: string; readonly next: number } {
+  return { message: bytesToBase64Url(encoder.message), next: encoder.next };
 }
 
-/** Collects chunks of a message of known length until any n distinct indices are in. */
-export class ChunkDecoder {
-  readonly #length: number;
-  readonly #n: number;
-  readonly #chunks = new Map<number, Uint8Array>();
-  #message: Uint8Array | undefined;
-
-  constructor(messageLength: number) {
-    this.#n = chunkCount(messageLength);
-    this.#length = messageLength;
+export function encoderFromJSON(json: unknown): ChunkEncoder {
+  if (!isRecord(json)) throw new SpqrError("bad-state", "an encoder state is an object");
+  const message = bytesFromJSON(json.message, "the encoded message");
+  try {
+    chunkCount(message.length);
+  } catch {
+    throw new SpqrError("bad-state", "the encoded message is not a positive multiple of 32 bytes");
   }
+  return { message, next: indexFromJSON(json.next, MAX_CHUNK_INDEX, "the next chunk index") };
+}
 
-  get messageLength(): number {
-    return this.#length;
-  }
+export function decoderToJSON(decoder: ChunkDecoder): { readonly messageLength: number; readonly chunks: readonly ChunkJSON[] } {
+  return { messageLength: decoder.length, chunks: decoder.chunks.map(({ index, data }) => ({ index, data: bytesToBase64Url(data) })) };
+}
 
-  get complete(): boolean {
-    return this.#chunks.size >= this.#n;
+export function decoderFromJSON(json: unknown): ChunkDecoder {
+  if (!isRecord(json) || !Array.isArray(json.chunks)) throw new SpqrError("bad-state", "a decoder state is an object with chunks");
+  const length = indexFromJSON(json.messageLength, (MAX_CHUNK_INDEX + 1) * CHUNK_SIZE, "the message length");
+  let decoder: ChunkDecoder;
+  try {
+    decoder = newDecoder(length);
+  } catch {
+    throw new SpqrError("bad-state", "the message length is not a positive multiple of 32");
   }
-
-  /**
-   * Takes one chunk. A repeated index is ignored (the first copy wins), and so is every chunk
-   * once the decoder is complete: n distinct chunks fix the message. A chunk that is not
-   * 32 bytes, or has an index no encoder writes, throws and changes nothing.
-   */
-  add(chunk: Chunk): void {
-    const { index, data } = chunk;
-    if (!Number.isInteger(index) || index < 0) throw new SpqrError("out-of-range", "a chunk index is a non-negative integer");
-    if (index > MAX_CHUNK_INDEX) throw new SpqrError("chunk-index-too-large", "chunk indices stop at 65535");
-    if (!(data instanceof Uint8Array) || data.length !== CHUNK_SIZE) throw new SpqrError("bad-length", "a chunk is 32 bytes");
-    if (this.complete || this.#chunks.has(index)) return;
-    this.#chunks.set(index, data.slice());
+  const chunks: Chunk[] = [];
+  for (const c of json.chunks as unknown[]) {
+    if (!isRecord(c)) throw new SpqrError("bad-state", "a chunk is an object");
+    const index = indexFromJSON(c.index, MAX_CHUNK_INDEX, "a chunk index");
+    const data = bytesFromJSON(c.data, "a chunk");
+    if (data.length !== CHUNK_SIZE || chunks.some((k) => k.index === index) || chunks.length >= length / CHUNK_SIZE)
+      throw new SpqrError("bad-state", "the decoder's chunks are not ones it would have kept");
+    chunks.push({ index, data });
   }
-
-  /** The message, interpolated from the first n distinct chunks received. */
-  message(): Uint8Array {
-    if (!this.complete) throw new SpqrError("incomplete", "the decoder has fewer distinct chunks than the message");
-    if (!this.#message) {
-      const points = [...this.#chunks.keys()];
-      const values = [...this.#chunks.values()];
-      const out = new Uint8Array(this.#length);
-      // Data chunks that arrived are copied; only the missing ones are interpolated.
-      let interpolator: Interpolator | undefined;
-      for (let k = 0; k < this.#n; k++) {
-        const have = this.#chunks.get(k);
-        if (have) out.set(have, k * CHUNK_SIZE);
-        else out.set((interpolator ??= new Interpolator(points)).evaluate(k, values), k * CHUNK_SIZE);
-      }
-      this.#message = out;
-    }
-    return this.#message.slice();
-  }
-
-  toJSON(): { readonly messageLength: number; readonly chunks: readonly ChunkJSON[] } {
-    return {
-      messageLength: this.#length,
-      chunks: [...this.#chunks].map(([index, data]) => ({ index, data: bytesToBase64Url(data) })),
-    };
-  }
-
-  static fromJSON(json: unknown): ChunkDecoder {
-    if (!isRecord(json) || !Array.isArray(json.chunks)) throw new SpqrError("bad-state", "a decoder state is an object with chunks");
-    let decoder: ChunkDecoder;
-    try {
-      decoder = new ChunkDecoder(indexFromJSON(json.messageLength, (MAX_CHUNK_INDEX + 1) * CHUNK_SIZE, "the message length"));
-    } catch (e) {
-      throw e instanceof SpqrError && e.reason === "bad-state" ? e : new SpqrError("bad-state", "the message length is not a positive multiple of 32");
-    }
-    for (const c of json.chunks as unknown[]) {
-      if (!isRecord(c)) throw new SpqrError("bad-state", "a chunk is an object");
-      const index = indexFromJSON(c.index, MAX_CHUNK_INDEX, "a chunk index");
-      const data = bytesFromJSON(c.data, "a chunk");
-      if (data.length !== CHUNK_SIZE || decoder.#chunks.has(index) || decoder.complete)
-        throw new SpqrError("bad-state", "the decoder's chunks are not ones it would have kept");
-      decoder.#chunks.set(index, data);
-    }
-    return decoder;
-  }
+  return { ...decoder, chunks };
 }

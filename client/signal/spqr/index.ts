@@ -8,15 +8,28 @@
 // field-5 index; the receiver looks up (epoch field − 1, index) in its receive direction.
 //
 // Every function returns a new state and leaves its argument as it was: the session layer
-// stores the result only once the message has authenticated.
+// stores the result only once the message has authenticated. States are plain data (objects,
+// arrays, bigints, numbers, strings, Uint8Arrays), so a session record holding one survives
+// structured clone (IndexedDB, postMessage) as it is; JSON needs spqrStateToJSON.
 import { type BraidRandomness, type BraidState, initialBraidState, receive, send } from "./braid.ts";
 import { braidStateFromJSON, braidStateToJSON, type BraidStateJSON } from "./braid-json.ts";
-import { SpqrChain, type SpqrChainJSON, type SpqrRole } from "./chain.ts";
+import {
+  type SpqrChain,
+  type SpqrChainJSON,
+  type SpqrRole,
+  chainAddEpoch,
+  chainFromJSON,
+  chainNextSendKey,
+  chainReceiveKey,
+  chainSetSendEpoch,
+  chainStart,
+  chainToJSON,
+} from "./chain.ts";
 import { SpqrError } from "./errors.ts";
 import { decodeSpqrMessage, encodeSpqrMessage } from "./wire.ts";
 
 export { SpqrError, type SpqrErrorReason } from "./errors.ts";
-export type { BraidRandomness, SpqrRole };
+export type { BraidRandomness, BraidState, SpqrChain, SpqrRole };
 
 export interface SpqrState {
   readonly braid: BraidState;
@@ -29,7 +42,7 @@ export type SpqrStateJSON = { [key: string]: JsonValue };
 
 /** A fresh SPQR state from PQXDH's K_spqr; `role` "alice" is the side that sent the first PreKeySignalMessage. */
 export function initSpqr(kSpqr: Uint8Array, role: SpqrRole): SpqrState {
-  return { braid: initialBraidState(kSpqr, role), chain: SpqrChain.start(kSpqr, role) };
+  return { braid: initialBraidState(kSpqr, role), chain: chainStart(kSpqr, role) };
 }
 
 /**
@@ -39,8 +52,8 @@ export function initSpqr(kSpqr: Uint8Array, role: SpqrRole): SpqrState {
 export function spqrSend(state: SpqrState, randomness?: BraidRandomness): { state: SpqrState; field5: Uint8Array; pqKey: Uint8Array } {
   const sent = send(state.braid, randomness);
   let chain = state.chain;
-  if (sent.outputKey) chain = chain.addEpoch(sent.outputKey.epoch, sent.outputKey.key);
-  const next = chain.setSendEpoch(sent.sendingEpoch).nextSendKey();
+  if (sent.outputKey) chain = chainAddEpoch(chain, sent.outputKey.epoch, sent.outputKey.key);
+  const next = chainNextSendKey(chainSetSendEpoch(chain, sent.sendingEpoch));
   const field5 = encodeSpqrMessage({ ...sent.message, index: next.index });
   return { state: { braid: sent.state, chain: next.chain }, field5, pqKey: next.key };
 }
@@ -54,21 +67,21 @@ export function spqrReceive(state: SpqrState, field5: Uint8Array): { state: Spqr
   const message = decodeSpqrMessage(field5);
   if (message.epoch < 1n) throw new SpqrError("bad-epoch", "braid epochs start at 1");
   // The key first: a message whose key the chain refuses never costs a decapsulation.
-  const looked = state.chain.receiveKey(message.epoch - 1n, message.index);
+  const looked = chainReceiveKey(state.chain, message.epoch - 1n, message.index);
   const received = receive(state.braid, message);
   let chain = looked.chain;
-  if (received.outputKey) chain = chain.addEpoch(received.outputKey.epoch, received.outputKey.key);
+  if (received.outputKey) chain = chainAddEpoch(chain, received.outputKey.epoch, received.outputKey.key);
   return { state: { braid: received.state, chain }, pqKey: looked.key };
 }
 
 export function spqrStateToJSON(state: SpqrState): SpqrStateJSON {
   // Both halves are built from strings, numbers, arrays and plain objects only.
-  const json: { braid: BraidStateJSON; chain: SpqrChainJSON } = { braid: braidStateToJSON(state.braid), chain: state.chain.toJSON() };
+  const json: { braid: BraidStateJSON; chain: SpqrChainJSON } = { braid: braidStateToJSON(state.braid), chain: chainToJSON(state.chain) };
   return json as unknown as SpqrStateJSON;
 }
 
 export function spqrStateFromJSON(json: unknown): SpqrState {
   if (typeof json !== "object" || json === null) throw new SpqrError("bad-state", "an SPQR state is an object");
   const { braid, chain } = json as Record<string, unknown>;
-  return { braid: braidStateFromJSON(braid), chain: SpqrChain.fromJSON(chain) };
+  return { braid: braidStateFromJSON(braid), chain: chainFromJSON(chain) };
 }

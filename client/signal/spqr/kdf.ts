@@ -65,7 +65,7 @@ export interface AuthenticatorKeys {
 }
 
 /** Authenticator.Update(epoch, key): both new keys from the old root key and the epoch's key. */
-export function authenticatorUpdate(rootKey: Uint8Array, key: Uint8Array, epoch: bigint): AuthenticatorKeys {
+export function deriveAuthenticatorKeys(rootKey: Uint8Array, key: Uint8Array, epoch: bigint): AuthenticatorKeys {
   requireKey(rootKey, "authenticator root key");
   requireKey(key, "authenticator update key");
   const out = derive(Z32, concatBytes(rootKey, key), concatBytes(AUTH_UPDATE_INFO, be64(epoch)), 2 * KEY_SIZE);
@@ -86,20 +86,20 @@ const splitEpoch = (out: Uint8Array): EpochKeys => ({
 });
 
 /** Epoch 0 of the chain, straight from K_spqr. */
-export function chainStart(kSpqr: Uint8Array): EpochKeys {
+export function deriveChainStart(kSpqr: Uint8Array): EpochKeys {
   requireKey(kSpqr, "K_spqr");
   return splitEpoch(derive(Z32, kSpqr, CHAIN_START_INFO, 3 * KEY_SIZE));
 }
 
 /** Epoch n ≥ 1: the previous next_root salts the braid's epoch secret K_n. */
-export function chainAddEpoch(nextRoot: Uint8Array, epochKey: Uint8Array): EpochKeys {
+export function deriveChainEpoch(nextRoot: Uint8Array, epochKey: Uint8Array): EpochKeys {
   requireKey(nextRoot, "chain next_root");
   requireKey(epochKey, "epoch secret");
   return splitEpoch(derive(nextRoot, epochKey, CHAIN_ADD_EPOCH_INFO, 3 * KEY_SIZE));
 }
 
 /** One step of a direction: counter c (1, 2, …) turns `next` into the following `next` and c's pq_key. */
-export function chainNext(next: Uint8Array, counter: number): { readonly next: Uint8Array; readonly key: Uint8Array } {
+export function deriveChainNext(next: Uint8Array, counter: number): { readonly next: Uint8Array; readonly key: Uint8Array } {
   requireKey(next, "chain key");
   const out = derive(Z32, next, concatBytes(be32(counter), CHAIN_NEXT_INFO), 2 * KEY_SIZE);
   return { next: out.slice(0, KEY_SIZE), key: out.slice(KEY_SIZE) };
