@@ -1,5 +1,5 @@
 // What is persisted per address: the current session plus a few archived ones. Everything
-// here is plain data (objects, arrays, numbers, Uint8Array), so records survive structured
+// here is plain data (objects, arrays, numbers, bigints, Uint8Array), so records survive structured
 // clone (IndexedDB, postMessage) unchanged; MemorySignalStore.exportState adds JSON.
 import { timingSafeEqual } from "../../protocol/bytes.ts";
 import type { RatchetState } from "./ratchet.ts";
