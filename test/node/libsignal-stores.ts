@@ -90,6 +90,20 @@ export class Stores {
     async markKyberPreKeyUsed() {}
   })(this);
 
+  readonly senderKeys = new Map<string, signal.SenderKeyRecord>();
+
+  senderKeyStore = new (class extends signal.SenderKeyStore {
+    constructor(private readonly s: Stores) {
+      super();
+    }
+    async saveSenderKey(a: signal.ProtocolAddress, distributionId: signal.Uuid, r: signal.SenderKeyRecord) {
+      this.s.senderKeys.set(`${a.toString()}/${distributionId}`, r);
+    }
+    async getSenderKey(a: signal.ProtocolAddress, distributionId: signal.Uuid) {
+      return this.s.senderKeys.get(`${a.toString()}/${distributionId}`) ?? null;
+    }
+  })(this);
+
   /** What a libsignal client would upload: its own serializations and signatures. */
   generateUpload() {
     const signed = signal.PrivateKey.generate();
