@@ -29,6 +29,9 @@ export default defineConfig({
                 LOOKUPS_PER_MINUTE: "10",
                 MEDIA_MAX_BYTES: String(6 * 1024 * 1024),
                 MEDIA_FETCHES_PER_MINUTE: "20",
+                // Small enough for test/groups to reach.
+                GROUP_MAX_MEMBERS: "4",
+                GROUP_ADDS_PER_MINUTE: "10",
               },
               // The Internet, as far as the gateway can tell: every https request leaving
               // workerd reaches a virtual host of the provider server (media hosts, and the

@@ -1,3 +1,5 @@
+import type { GroupPrivacy } from "../protocol/stanzas/index.ts";
+
 /**
  * The recipient's consent: which providers may reach them, whom they block, and whether
  * they can be found by directory lookup. Kept in the user's SQLite; checked on every
@@ -7,6 +9,8 @@ export interface Privacy {
   readonly discoverable: boolean;
   /** Providers whose users may reach this user, or "*" for all. */
   readonly allow: readonly string[] | "*";
+  /** Who may add this user to a group directly; the others invite (docs/groups.md). */
+  readonly groups: GroupPrivacy;
 }
 
 export type Admission = "ok" | "blocked" | "provider-not-allowed";
@@ -16,7 +20,7 @@ export const CONSENT_TABLES: readonly string[] = [
   "CREATE TABLE IF NOT EXISTS blocked (network_id TEXT PRIMARY KEY)",
 ];
 
-const DEFAULT_PRIVACY: Privacy = { discoverable: false, allow: "*" };
+const DEFAULT_PRIVACY: Privacy = { discoverable: false, allow: "*", groups: "contacts" };
 
 export class Consent {
   // Checked on every incoming stanza, changed by the user's own iqs: kept in memory.
@@ -28,7 +32,8 @@ export class Consent {
   privacy(): Privacy {
     if (this.#privacy) return this.#privacy;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'privacy'").toArray()[0];
-    this.#privacy = row ? (JSON.parse(row.value) as Privacy) : DEFAULT_PRIVACY;
+    // Settings stored before a field existed take its default.
+    this.#privacy = row ? { ...DEFAULT_PRIVACY, ...(JSON.parse(row.value) as Partial<Privacy>) } : DEFAULT_PRIVACY;
     return this.#privacy;
   }
 

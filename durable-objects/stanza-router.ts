@@ -8,6 +8,7 @@ import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/in
 import type { Consent } from "./consent.ts";
 import type { ClaimResult, DeliveryResult, Envelope } from "./delivery.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
+import type { GroupAccess } from "./group-access.ts";
 import type { AckedItem, Inbox } from "./inbox.ts";
 import type { PrekeyStore } from "./prekey-store.ts";
 
@@ -33,6 +34,10 @@ export interface RouterContext {
   readonly claimBundles: (networkId: string) => Promise<ClaimResult>;
   /** Re-publishes a device's public bundle to KV and tells bundle fetchers about a new identity. */
   readonly keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => Promise<void>;
+  /** Group iqs and messages (docs/groups.md). */
+  readonly groups: GroupAccess;
+  /** A 1:1 message to `to` was accepted: `to` is now a contact of this user (group consent). */
+  readonly messageAccepted: (to: string) => void;
 }
 
 /** What to answer on the device's socket, and whether to end the session after answering. */
@@ -163,6 +168,7 @@ async function deliverRun(ctx: RouterContext, run: readonly Deliverable[], repli
         return;
       }
       items.forEach((d, i) => {
+        if (results[i]?.ok && d.envelope.kind === "message" && to !== ctx.networkId) ctx.messageAccepted(to);
         try {
           replies[d.slot] = answer(results[i]!, d.name, d.envelope.id, d.envelope.t);
         } catch (err) {
@@ -212,6 +218,11 @@ async function route(ctx: RouterContext, s: Exclude<ClientStanza, { kind: "messa
     }
     case "iq":
       return [await iq(ctx, s.id, s.query)];
+    case "group-message": {
+      await spend(ctx);
+      const result = await ctx.groups.post({ networkId: ctx.networkId, deviceId: ctx.deviceId, nowMs: t }, s);
+      return [answer(result, "message", s.id, t)];
+    }
   }
 }
 
@@ -235,7 +246,7 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
     case "get-privacy":
       return iqResult(id, [privacyElement(ctx.consent)]);
     case "set-privacy": {
-      const privacy = ctx.consent.setPrivacy({ discoverable: q.discoverable, allow: q.allow });
+      const privacy = ctx.consent.setPrivacy({ discoverable: q.discoverable, allow: q.allow, groups: q.groups });
       const owner = ctx.devices.owner();
       if (q.discoverable !== undefined && owner?.identifier) {
         const key = directoryKey(owner.providerId, owner.identifier);
@@ -269,6 +280,10 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
     case "unblock":
       ctx.consent.unblock(q.user);
       return iqResult(id);
+    case "group":
+      // Each one wakes a group object, and most reach other users' objects too.
+      takeUserBudget(ctx);
+      return ctx.groups.query({ networkId: ctx.networkId, deviceId: ctx.deviceId, nowMs: ctx.nowMs }, id, q.query);
   }
 }
 
@@ -279,5 +294,5 @@ function countElement(ctx: RouterContext): XmlElement {
 
 function privacyElement(consent: Consent): XmlElement {
   const p = consent.privacy();
-  return element("privacy", { discoverable: String(p.discoverable), allow: p.allow === "*" ? "*" : p.allow.join(" ") });
+  return element("privacy", { discoverable: String(p.discoverable), allow: p.allow === "*" ? "*" : p.allow.join(" "), groups: p.groups });
 }

@@ -29,9 +29,17 @@ export class TokenBucket {
     return granted;
   }
 
-  /** Milliseconds until one token is available. */
-  retryAfterMs(nowMs: number): number {
+  /** Takes `want` tokens if there are that many, else none. */
+  takeAll(want: number, nowMs: number): boolean {
     this.#refill(nowMs);
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 60_000) / this.perMinute);
+    if (this.#tokens < want) return false;
+    this.#tokens -= want;
+    return true;
+  }
+
+  /** Milliseconds until `want` tokens (one by default) are available. */
+  retryAfterMs(nowMs: number, want = 1): number {
+    this.#refill(nowMs);
+    return this.#tokens >= want ? 0 : Math.ceil(((want - this.#tokens) * 60_000) / this.perMinute);
   }
 }

@@ -16,6 +16,10 @@ import { PrekeyStore } from "./prekey-store.ts";
 import { publishedBundleJson } from "../gateway/keys/published-bundle.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
 import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
+import { GroupAccess } from "./group-access.ts";
+import { groupConsent, storeGroupEntries } from "./group-inbox.ts";
+import type { GroupConsent, GroupDeliveryAnswer, GroupEntry } from "./group-types.ts";
+import { UserGroups } from "./group-user-state.ts";
 import { Inbox, type NewItem } from "./inbox.ts";
 import { handleFrame } from "./noise-connection.ts";
 import { ProviderQuota } from "./provider-quota.ts";
@@ -74,6 +78,8 @@ export class UserObject extends DurableObject<Env> {
   readonly #providerQuota = new ProviderQuota();
   readonly #prekeys: PrekeyStore;
   readonly #schema: UserSchema;
+  readonly #groups: UserGroups;
+  readonly #groupAccess: GroupAccess;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -87,6 +93,8 @@ export class UserObject extends DurableObject<Env> {
     this.#senderLimit = new TokenBucket(setting(env.USER_STANZAS_PER_MINUTE, 600));
     this.#lookupLimit = new TokenBucket(setting(env.LOOKUPS_PER_MINUTE, 30));
     this.#mediaFetchLimit = new TokenBucket(setting(env.MEDIA_FETCHES_PER_MINUTE, 60));
+    this.#groups = new UserGroups(ctx.storage.sql);
+    this.#groupAccess = new GroupAccess(env, this.#groups, this.#devices);
   }
 
   /**
@@ -102,6 +110,12 @@ export class UserObject extends DurableObject<Env> {
     // Bounded so a user's bundles always fit one stanza (each carries a 1569-byte Kyber key).
     if (!known && this.#devices.deviceCount() >= MAX_DEVICES_PER_USER) return { ok: false, reason: "too-many-devices" };
     const created = this.#devices.enroll(request, now);
+    if (created) {
+      // The groups this user is in must know the new device before it can be sent anything.
+      this.#groups.devicesChanged(now);
+      await this.#groupAccess.pushDevices(now);
+      await this.#scheduleAlarm();
+    }
     return { ok: true, created, deviceCount: this.#devices.deviceCount() };
   }
 
@@ -139,6 +153,21 @@ export class UserObject extends DurableObject<Env> {
     });
     if (stored.some((s) => !s.duplicate)) await this.#fanOut(message, now);
     return results;
+  }
+
+  /** Group RPC: may `adder` put this user in a group directly, or only invite them (docs/groups.md)? */
+  async groupConsent(request: { readonly group: string; readonly adder: string; readonly adderProvider: string }): Promise<GroupConsent> {
+    if (!this.#schema.exists()) return { ok: false, code: "unknown-recipient" };
+    return groupConsent(this.#groupRecipient(), request.group, request.adder, request.adderProvider, Date.now());
+  }
+
+  /** Group RPC: entries of a group's log, in order, stored before this returns; repeats are skipped. */
+  async groupDeliver(group: string, entries: readonly GroupEntry[]): Promise<GroupDeliveryAnswer> {
+    if (!this.#schema.exists() || !this.#devices.owner()) return { ok: false, code: "unknown-recipient" };
+    const now = Date.now();
+    const { message } = storeGroupEntries(this.#groupRecipient(), group, entries, now);
+    await this.#fanOut(message, now);
+    return { ok: true, devices: { version: this.#groups.deviceVersion(), devices: this.#devices.deviceIds() } };
   }
 
   /**
@@ -260,11 +289,16 @@ export class UserObject extends DurableObject<Env> {
     this.#closeStaleHandshakes(now);
     await this.#sendDuePushes(now);
     await this.#expireInbox(now);
+    await this.#groupAccess.pushDevices(now);
     await this.#scheduleAlarm();
   }
 
   #recipient() {
     return { devices: this.#devices, consent: this.#consent, inbox: this.#inbox };
+  }
+
+  #groupRecipient() {
+    return { ...this.#recipient(), groups: this.#groups };
   }
 
   /**
@@ -337,6 +371,8 @@ export class UserObject extends DurableObject<Env> {
         return this.#userStub(user).claimBundles(fetcher);
       },
       keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => this.#keysUploaded(attachment.networkId, deviceId, change),
+      groups: this.#groupAccess,
+      messageAccepted: (to: string) => this.#groups.addContact(to, Date.now()),
     };
   }
 
@@ -456,7 +492,7 @@ export class UserObject extends DurableObject<Env> {
   async #scheduleAlarm(): Promise<void> {
     const now = Date.now();
     // Each queue's earliest (perhaps a failed, overdue item) and its next one still ahead.
-    const deadlines = [this.#push.nextAttempt(), this.#push.nextAttempt(now), this.#inbox.nextExpiry(), this.#inbox.nextExpiry(now)];
+    const deadlines = [this.#push.nextAttempt(), this.#push.nextAttempt(now), this.#inbox.nextExpiry(), this.#inbox.nextExpiry(now), this.#groups.nextSync()];
     // Closed sockets are skipped: one the peer has not let go of yet would count as a failed deadline.
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = awaitingHandshake(ws);

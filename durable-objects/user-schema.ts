@@ -1,10 +1,11 @@
 import { CONSENT_TABLES } from "./consent.ts";
 import { DEVICE_REGISTRY_TABLES } from "./device-registry.ts";
+import { USER_GROUP_TABLES } from "./group-user-state.ts";
 import { INBOX_TABLES } from "./inbox.ts";
 import { PREKEY_TABLES } from "./prekey-store.ts";
 import { PUSH_QUEUE_TABLES } from "./push-queue.ts";
 
-const STATEMENTS = [...DEVICE_REGISTRY_TABLES, ...CONSENT_TABLES, ...INBOX_TABLES, ...PUSH_QUEUE_TABLES, ...PREKEY_TABLES];
+const STATEMENTS = [...DEVICE_REGISTRY_TABLES, ...CONSENT_TABLES, ...INBOX_TABLES, ...PUSH_QUEUE_TABLES, ...PREKEY_TABLES, ...USER_GROUP_TABLES];
 
 /**
  * A user object's SQLite tables, created by the first enrollment and never before: an object

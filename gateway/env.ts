@@ -1,9 +1,12 @@
 import type { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
+import type { GroupObject } from "../durable-objects/group-object.ts";
 import type { UserObject } from "../durable-objects/user-object.ts";
 
 /** Bindings, variables and secrets of the gateway (wrangler.toml + secrets / .dev.vars). */
 export interface Env {
   readonly USERS: DurableObjectNamespace<UserObject>;
+  /** One per group: membership, epoch and the ordered log (docs/groups.md). */
+  readonly GROUPS: DurableObjectNamespace<GroupObject>;
   /** One per provider: the provider-wide message budget. */
   readonly PROVIDER_LIMITS: DurableObjectNamespace<ProviderLimiter>;
   /** Published prekey bundles (`bundle:<networkId>:<deviceId>`), public parts only, for edge reads. */
@@ -40,6 +43,12 @@ export interface Env {
   readonly MEDIA_FETCHES_PER_MINUTE?: string;
   /** Largest encrypted media file accepted for upload or proxied from a provider (default 64 MiB). */
   readonly MEDIA_MAX_BYTES?: string;
+  /** Most members a group may have (default 1024). */
+  readonly GROUP_MAX_MEMBERS?: string;
+  /** Per-user budget of groups created (default 5 a minute). */
+  readonly GROUPS_CREATED_PER_MINUTE?: string;
+  /** Per-user budget of members added to groups, invitations included (default 100 a minute). */
+  readonly GROUP_ADDS_PER_MINUTE?: string;
   /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */
   readonly DEV_PROVIDER_KEY?: string;
 }

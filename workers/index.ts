@@ -14,6 +14,7 @@ import { mediaRouter } from "./media/media-router.ts";
 import { fail, HttpError, noRoute } from "./http.ts";
 import { refreshAllJwks } from "./jwks-cron.ts";
 
+export { GroupObject } from "../durable-objects/group-object.ts";
 export { ProviderLimiter } from "../durable-objects/provider-limiter.ts";
 export { UserObject } from "../durable-objects/user-object.ts";
 

@@ -1,6 +1,7 @@
 import { isNetworkId, DEVICE_ID_PATTERN } from "../identifiers.ts";
 import type { XmlElement } from "../xml/index.ts";
 import { StanzaError } from "./errors.ts";
+import { readGroupMessage, readGroupQuery, type GroupMessageStanza, type GroupQuery } from "./group-stanzas.ts";
 import { readKeyUpload, type KeyUpload } from "./prekey-stanzas.ts";
 
 /** Stanzas a device sends to the gateway, validated into typed values (docs/stanzas.md). */
@@ -10,7 +11,8 @@ export type ClientStanza =
   | { readonly kind: "ack"; readonly id: string; readonly class: AckClass; readonly from: string; readonly type?: ReceiptType }
   | { readonly kind: "presence"; readonly id: string; readonly to: string; readonly type: "available" | "unavailable" }
   | { readonly kind: "chatstate"; readonly id: string; readonly to: string; readonly state: "composing" | "paused" }
-  | { readonly kind: "iq"; readonly id: string; readonly query: IqQuery };
+  | { readonly kind: "iq"; readonly id: string; readonly query: IqQuery }
+  | GroupMessageStanza;
 
 export interface Enc {
   readonly device: string;
@@ -29,12 +31,16 @@ export type IqQuery =
   | { readonly kind: "ping" }
   | { readonly kind: "lookup"; readonly provider: string; readonly identifier: string }
   | { readonly kind: "get-privacy" }
-  | { readonly kind: "set-privacy"; readonly discoverable?: boolean; readonly allow?: readonly string[] | "*" }
+  | { readonly kind: "set-privacy"; readonly discoverable?: boolean; readonly allow?: readonly string[] | "*"; readonly groups?: GroupPrivacy }
   | { readonly kind: "block" | "unblock"; readonly user: string }
   | { readonly kind: "upload-keys"; readonly upload: KeyUpload }
   | { readonly kind: "get-key-count" }
   | { readonly kind: "get-bundles"; readonly user: string }
-  | { readonly kind: "media-token" };
+  | { readonly kind: "media-token" }
+  | { readonly kind: "group"; readonly query: GroupQuery };
+
+/** Who may add this user to a group directly (docs/groups.md); the others invite. */
+export type GroupPrivacy = "everyone" | "contacts" | "nobody";
 
 export const STANZA_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Below one transport message (65518 bytes), so "too large" is an answer, not a closed socket. */
@@ -101,7 +107,8 @@ function readIq(el: XmlElement, id: string): ClientStanza {
         if (Array.isArray(allow) && (allow.length > 64 || allow.some((p) => !PROVIDER_ID.test(p)))) {
           throw new StanzaError("malformed", 'allow= must be "*" or space-separated provider IDs');
         }
-        return { kind: "set-privacy", discoverable: d === undefined ? undefined : d === "true", allow };
+        const groups = q.attrs.groups === undefined ? undefined : oneOf(q, "groups", ["everyone", "contacts", "nobody"] as const);
+        return { kind: "set-privacy", discoverable: d === undefined ? undefined : d === "true", allow, groups };
       }
       case "set block":
       case "set unblock":
@@ -114,8 +121,11 @@ function readIq(el: XmlElement, id: string): ClientStanza {
         return { kind: "get-bundles", user: networkId(q, "user") };
       case "get media":
         return { kind: "media-token" };
-      default:
+      default: {
+        const group = readGroupQuery(type, q);
+        if (group) return { kind: "group", query: group };
         throw new StanzaError("unsupported", `no iq ${type} <${q.name}>`);
+      }
     }
   })();
   return { kind: "iq", id, query };
@@ -126,6 +136,7 @@ export function readClientStanza(el: XmlElement): ClientStanza {
   const id = stanzaId(el);
   switch (el.name) {
     case "message": {
+      if (el.attrs.type === "group") return readGroupMessage(el, id);
       if (el.children.length === 0 || el.children.length > MAX_ENCS) {
         throw new StanzaError("malformed", `<message> needs 1-${MAX_ENCS} <enc> children`);
       }

@@ -11,6 +11,7 @@ export type NackCode =
   | "recipient-refused" // blocked by the recipient or their provider allowlist
   | "invalid-key" // a key upload whose signature does not verify
   | "rate-limited" // per-user or per-provider limit; retry after retry_ms
+  | "stale-epoch" // a group message for an epoch that is not the group's current one (see epoch=)
   | "forbidden" // the sender's provider is suspended: the session is closed with 4403 right after
   | "internal"; // the gateway failed; retrying is safe
 

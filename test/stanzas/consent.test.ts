@@ -29,7 +29,7 @@ describe("consent", () => {
     await bob.messenger.setPrivacy({ allow: ["dev", acme.id] });
     await carol.messenger.sendMessage(bob.device.networkId, encsFor([bob.device], "from acme"));
     const privacy = await bob.messenger.iq("get", element("privacy"));
-    expect(privacy.children[0]?.attrs).toEqual({ discoverable: "false", allow: `dev ${acme.id}` });
+    expect(privacy.children[0]?.attrs).toEqual({ discoverable: "false", allow: `dev ${acme.id}`, groups: "contacts" });
     carol.conn.close();
     bob.conn.close();
   });
