@@ -1,5 +1,6 @@
 // One chat user on the reference SDK: enrolled with the gateway's built-in development
-// provider, connected, end-to-end encrypted, discoverable by name, able to send files.
+// provider, connected, end-to-end encrypted, discoverable by name, able to send files, in
+// groups (group-chat.ts).
 // Used by the interactive client (main.ts) and the scripted demo (demo.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -8,6 +9,7 @@ import {
   e2ee,
   enroll,
   MediaClient,
+  MemoryGroupStore,
   Messenger,
   ParleyConnection,
   SecureMessenger,
@@ -16,13 +18,14 @@ import {
 import { Emitter } from "../client/events.ts";
 import { isNetworkId } from "../protocol/identifiers.ts";
 import { webcryptoX25519 } from "../protocol/noise/dh25519.ts";
-import { GatewayMismatchError, loadProfile, localUsers, profilePath, saveProfile, type Profile } from "./profile.ts";
+import { GroupChat, type GroupChatEvents } from "./group-chat.ts";
+import { GatewayMismatchError, ProfileError, loadProfile, localUsers, profilePath, saveProfile, type Profile } from "./profile.ts";
 import { retryIn, someone, waiting, whyClosed } from "./wording.ts";
 
 /** The built-in development provider's ID (workers/dev-provider.ts); names are its identifiers. */
 const DEV_PROVIDER = "dev";
 
-export interface ChatEvents extends Record<string, unknown> {
+export interface ChatEvents extends GroupChatEvents, Record<string, unknown> {
   /** `from` is the sender's name if the chat learned it, else `someone (user:<network ID prefix>)`. */
   text: { readonly from: string; readonly fromId: string; readonly text: string };
   file: { readonly from: string; readonly fileName: string; readonly size: number; readonly savedTo: string };
@@ -55,6 +58,8 @@ export class ChatSession extends Emitter<ChatEvents> {
   #closing = false;
   /** Why the last connection ended, in words: what a failed connect() reports. */
   #lastClose: string | null = null;
+  /** `/group`, `/g`, `/groups`: groups by name. */
+  readonly groups: GroupChat;
 
   private constructor(
     readonly name: string,
@@ -66,9 +71,22 @@ export class ChatSession extends Emitter<ChatEvents> {
     private readonly secure: SecureMessenger,
     private readonly media: MediaClient,
     private readonly stateDir: string,
+    private readonly groupStore: MemoryGroupStore,
   ) {
     super();
     this.#names = profile.peers;
+    this.groups = new GroupChat({
+      groups: secure.groups,
+      networkId,
+      invites: profile.invites,
+      find: (name) => this.find(name),
+      identify: (id) => this.#identify(id),
+      emit: (kind, value) => this.emit(kind, value as ChatEvents[typeof kind]),
+      save: () => this.#save(),
+      receiveFile: (media, from) => this.#fetchFile(media, from),
+      upload: (fileName, bytes, mimeType) => this.media.upload(bytes, { kind: "document", mimeType, fileName: basename(fileName) }),
+      status: (line) => this.emit("status", line),
+    });
   }
 
   /**
@@ -96,6 +114,8 @@ export class ChatSession extends Emitter<ChatEvents> {
         signal: store.exportState(),
         keysPublished: false,
         peers: new Map(),
+        groups: null,
+        invites: new Map(),
       };
       await saveProfile(path, profile);
     }
@@ -111,9 +131,10 @@ export class ChatSession extends Emitter<ChatEvents> {
     });
     const messenger = new Messenger(connection);
     const store = e2ee.MemorySignalStore.importState(profile.signal);
-    const secure = new SecureMessenger(messenger, store, { networkId: profile.networkId, deviceId: profile.deviceId });
+    const groupStore = openGroups(path, profile.groups);
+    const secure = new SecureMessenger(messenger, store, { networkId: profile.networkId, deviceId: profile.deviceId }, { groupStore });
     const media = new MediaClient({ gatewayUrl, session: messenger });
-    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media, options.stateDir);
+    const session = new ChatSession(options.name, profile.networkId, profile, path, join(options.stateDir, `${options.name}-downloads`), connection, secure, media, options.stateDir, groupStore);
     for (const peer of options.peers ?? []) if (!isNetworkId(peer) && session.#idOf(peer) === undefined) session.#unresolved.add(peer);
     session.#wire(gatewayUrl, messenger);
     return session;
@@ -166,7 +187,7 @@ export class ChatSession extends Emitter<ChatEvents> {
       // A copy of what this user sent from another of its devices reads as "me → them".
       const who = content.sentTo && from === this.networkId ? `${this.name} → ${this.nameOf(content.sentTo)}` : await this.#identify(from);
       if (content.body.type === "text") this.emit("text", { from: who, fromId: from, text: content.body.text });
-      else if (content.body.type === "media") await this.#receiveFile(who, from, content.body.media);
+      else if (content.body.type === "media") this.emit("file", { from: who, ...(await this.#fetchFile(content.body.media, from)) });
       await this.#save();
     });
   }
@@ -255,20 +276,29 @@ export class ChatSession extends Emitter<ChatEvents> {
     return media;
   }
 
-  async #receiveFile(who: string, from: string, media: MediaContent): Promise<void> {
+  /**
+   * Who may add this user to groups directly (docs/groups.md, Consent); the gateway's default
+   * is `contacts`, people this user wrote to; anyone else sends an invitation.
+   */
+  async setGroupPrivacy(groups: "everyone" | "contacts" | "nobody"): Promise<void> {
+    await this.secure.messenger.setPrivacy({ groups });
+  }
+
+  async #fetchFile(media: MediaContent, from: string): Promise<{ fileName: string; size: number; savedTo: string }> {
     const bytes = await this.media.download(media, from);
     await mkdir(this.downloads, { recursive: true });
     // Only the base name: a peer chooses the name, and must not choose the directory.
     const safe = basename(media.fileName || "file").replace(/[^\w.-]/g, "_") || "file";
     const savedTo = join(this.downloads, `${Date.now()}-${safe}`);
     await writeFile(savedTo, bytes);
-    this.emit("file", { from: who, fileName: safe, size: bytes.length, savedTo });
+    return { fileName: safe, size: bytes.length, savedTo };
   }
 
   /** Serialized, so the last state written is the latest. */
   #save(): Promise<void> {
     this.#saving = this.#saving.then(() => {
       this.profile.signal = this.secure.store.exportState();
+      this.profile.groups = this.groupStore.exportState();
       return saveProfile(this.path, this.profile);
     });
     return this.#saving;
@@ -278,5 +308,15 @@ export class ChatSession extends Emitter<ChatEvents> {
     this.#closing = true;
     await this.#save();
     this.connection.close();
+  }
+}
+
+/** The profile's groups, or none yet (profiles written before groups have no such field). */
+function openGroups(path: string, state: unknown): MemoryGroupStore {
+  if (state === null || state === undefined) return new MemoryGroupStore();
+  try {
+    return MemoryGroupStore.importState(state);
+  } catch (err) {
+    throw new ProfileError(path, `${path}: "groups" is not group state (${(err as Error).message}); remove it to start over`);
   }
 }

@@ -1,7 +1,8 @@
 // A chat user's device, kept between runs in .parley/chat/<name>.json: the enrolled Noise
 // key (so restarting is the same device, not a new one each time), the Signal store (so
 // sessions and prekeys survive), the gateway key learned for IK, and the names of the
-// people this user has talked to (the gateway only ever says who wrote by network ID).
+// people this user has talked to (the gateway only ever says who wrote by network ID), its
+// groups (membership as last read, names, sender keys) and the invitations it has not answered.
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { base64UrlToBytes, bytesToBase64Url } from "../protocol/bytes.ts";
@@ -20,6 +21,18 @@ export interface Profile {
   keysPublished: boolean;
   /** Network ID -> name, for every peer whose name this user learned. */
   readonly peers: Map<string, string>;
+  /** The group store's export (MemoryGroupStore.exportState); null in profiles written before groups. */
+  groups: unknown;
+  /** Group ID -> an invitation not answered yet: the gateway sends each once. */
+  readonly invites: Map<string, Invitation>;
+}
+
+export interface Invitation {
+  /** The inviting user's network ID. */
+  readonly from: string;
+  /** The token `group-join` takes. */
+  readonly invite: string;
+  readonly expiresMs: number;
 }
 
 interface StoredProfile {
@@ -35,6 +48,9 @@ interface StoredProfile {
   readonly keysPublished: boolean;
   /** Absent in profiles written before names were remembered. */
   readonly peers?: Readonly<Record<string, string>>;
+  /** Both absent in profiles written before groups. */
+  readonly groups?: unknown;
+  readonly invites?: Readonly<Record<string, Invitation>>;
 }
 
 /** A profile file that cannot be used as it is; the message says what to do about it. */
@@ -75,6 +91,19 @@ function readPeers(path: string, stored: unknown): Map<string, string> {
   return peers;
 }
 
+function readInvites(path: string, stored: unknown): Map<string, Invitation> {
+  if (stored === undefined) return new Map();
+  const bad = () => new ProfileError(path, `${path}: "invites" is not group ID -> invitation; remove it to start over`);
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) throw bad();
+  const invites = new Map<string, Invitation>();
+  for (const [group, v] of Object.entries(stored)) {
+    const i = v as Partial<Invitation> | null;
+    if (!isNetworkId(group) || typeof i !== "object" || i === null || typeof i.from !== "string" || typeof i.invite !== "string" || typeof i.expiresMs !== "number") throw bad();
+    invites.set(group, { from: i.from, invite: i.invite, expiresMs: i.expiresMs });
+  }
+  return invites;
+}
+
 export async function loadProfile(path: string): Promise<Profile | null> {
   let text: string;
   try {
@@ -100,6 +129,8 @@ export async function loadProfile(path: string): Promise<Profile | null> {
     signal: p.signal,
     keysPublished: p.keysPublished === true,
     peers: readPeers(path, p.peers),
+    groups: p.groups ?? null,
+    invites: readInvites(path, p.invites),
   };
 }
 
@@ -142,6 +173,8 @@ export async function saveProfile(path: string, p: Profile): Promise<void> {
     signal: p.signal,
     keysPublished: p.keysPublished,
     peers: Object.fromEntries(p.peers),
+    groups: p.groups,
+    invites: Object.fromEntries(p.invites),
   };
   await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.tmp`, JSON.stringify(stored), { mode: 0o600 });

@@ -30,6 +30,8 @@ export function whyClosed(code: number, wasOpen: boolean): string {
       return "the secure handshake with the gateway took too long";
     case CloseCode.SESSION_REPLACED:
       return "this name is now connected from another terminal";
+    case CloseCode.DEVICE_REMOVED:
+      return "this device was removed from its account; start over under another name";
     case CloseCode.FRAME_TOO_LARGE:
       return "the gateway refused a frame as too large";
     case CloseCode.DECRYPT_FAILED:
@@ -52,4 +54,41 @@ export function waiting(count: number): string {
 /** A sender the chat has no name for: readable, and distinct per person. */
 export function someone(networkId: string): string {
   return `someone (user:${networkId.slice(0, 8)})`;
+}
+
+/** What the chat calls a group: its name, which only members know, else the start of its ID. */
+export function groupLabel(id: string, name: string | undefined): string {
+  return name ?? `group ${id.slice(0, 8)}`;
+}
+
+/** `users` joined for a sentence: "bob", "bob and carol", "bob, carol and dan". */
+export function listOf(users: readonly string[]): string {
+  if (users.length <= 1) return users[0] ?? "nobody";
+  return `${users.slice(0, -1).join(", ")} and ${users[users.length - 1]}`;
+}
+
+export type MembershipChange = "created" | "added" | "joined" | "removed" | "left" | "promoted" | "demoted";
+
+/**
+ * One membership change as a line, names already chosen ("you" for this user): `by` made it,
+ * `users` are who it concerns.
+ */
+export function membershipNews(change: MembershipChange, by: string, users: readonly string[]): string {
+  const who = listOf(users);
+  switch (change) {
+    case "created":
+      return users.length === 0 ? `${by} created the group` : `${by} created the group with ${who}`;
+    case "added":
+      return `${by} added ${who}`;
+    case "joined":
+      return `${who} joined`;
+    case "removed":
+      return `${by} removed ${who}`;
+    case "left":
+      return `${who} left`;
+    case "promoted":
+      return `${by} made ${who} ${users.length === 1 ? "an admin" : "admins"}`;
+    case "demoted":
+      return `${by} made ${who} no longer ${users.length === 1 ? "an admin" : "admins"}`;
+  }
 }

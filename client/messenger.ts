@@ -5,6 +5,7 @@ import {
   readServerStanza,
   type Enc,
   type NackCode,
+  type PairwiseEnc,
   type ReceiptType,
   type ServerStanza,
 } from "../protocol/stanzas/index.ts";
@@ -159,6 +160,22 @@ export class Messenger extends Emitter<MessengerEvents> {
     return this.#request("message", id, stanza).then((ack) => ({ id, t: Number(ack.attrs.t), duplicate: ack.attrs.duplicate === "true" }));
   }
 
+  /**
+   * Sends a group message (docs/groups.md): one skmsg for every member device, pairwise encs for
+   * devices that need this sender's key, for the group's `epoch` and the member device list
+   * `phash` states. Resolves once the group logged it.
+   */
+  sendGroupMessage(
+    group: { readonly id: string; readonly epoch: number; readonly phash: string },
+    skmsg: string,
+    pairwise: readonly PairwiseEnc[],
+    id = newStanzaId(),
+  ): Promise<{ id: string; t: number; duplicate: boolean }> {
+    const encs = [element("enc", { type: "skmsg" }, skmsg), ...pairwise.map((e) => element("enc", { to: e.to, device: e.device, type: e.type }, e.payload))];
+    const stanza = element("message", { id, group: group.id, epoch: group.epoch, phash: group.phash, type: "group" }, encs);
+    return this.#request("message", id, stanza).then((ack) => ({ id, t: Number(ack.attrs.t), duplicate: ack.attrs.duplicate === "true" }));
+  }
+
   sendReceipt(to: string, id: string, type: ReceiptType): Promise<void> {
     return this.#request("receipt", id, element("receipt", { id, to, type })).then(() => undefined);
   }
@@ -194,9 +211,10 @@ export class Messenger extends Emitter<MessengerEvents> {
     }
   }
 
-  setPrivacy(change: { discoverable?: boolean; allow?: readonly string[] | "*" }): Promise<XmlElement> {
+  /** `groups`: who may add this user to groups directly (docs/groups.md); the others invite. */
+  setPrivacy(change: { discoverable?: boolean; allow?: readonly string[] | "*"; groups?: "everyone" | "contacts" | "nobody" }): Promise<XmlElement> {
     const allow = change.allow === undefined ? undefined : change.allow === "*" ? "*" : change.allow.join(" ");
-    return this.iq("set", element("privacy", { discoverable: change.discoverable === undefined ? undefined : String(change.discoverable), allow }));
+    return this.iq("set", element("privacy", { discoverable: change.discoverable === undefined ? undefined : String(change.discoverable), allow, groups: change.groups }));
   }
 
   block(user: string): Promise<XmlElement> {
@@ -205,6 +223,15 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   unblock(user: string): Promise<XmlElement> {
     return this.iq("set", element("unblock", { user }));
+  }
+
+  /**
+   * Removes a device of this user, this one included (its session then ends with 4410), and
+   * resolves with the device IDs left. An unknown device rejects with a NackError `not-found`.
+   */
+  async removeDevice(deviceId: string): Promise<string[]> {
+    const result = await this.iq("set", element("device-remove", { device: deviceId }));
+    return (result.children[0]?.attrs.devices ?? "").split(" ").filter(Boolean);
   }
 
   /** Keeps the stanza in the outbox until answered; sends it now if the connection is open, else on the next open. */

@@ -1,6 +1,6 @@
 import { decodeContent, encodeContent, type Content, type ContentBody } from "../protocol/content.ts";
 import { base64UrlToBytes } from "../protocol/bytes.ts";
-import { readBundle, keyUploadElement, type Enc, type WireBundle } from "../protocol/stanzas/index.ts";
+import { readBundle, keyUploadElement, type Enc, type PairwiseEnc, type WireBundle } from "../protocol/stanzas/index.ts";
 import { element } from "../protocol/xml/index.ts";
 import {
   DecryptError,
@@ -12,6 +12,8 @@ import {
   type MemorySignalStore,
 } from "./e2ee/index.ts";
 import { Emitter } from "./events.ts";
+import { GroupMessenger, type PairwiseChannel } from "./groups/group-messenger.ts";
+import { MemoryGroupStore, type GroupStore } from "./groups/group-store.ts";
 import { NackError, newStanzaId, type IncomingMessage, type Messenger } from "./messenger.ts";
 
 /** Keep this many one-time keys at the gateway; top up when it says they run low. */
@@ -52,21 +54,29 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
   readonly #devices = new Map<string, string[]>();
   /** By stanza ID: what was sent, so a retry request can be served once. */
   readonly #sent = new Map<string, { to: string; content: Content; at: number; retried: boolean }>();
+  /** Group chats over the same sessions (client/groups/). */
+  readonly groups: GroupMessenger;
 
   constructor(
     readonly messenger: Messenger,
     readonly store: MemorySignalStore,
     readonly self: { readonly networkId: string; readonly deviceId: string },
+    /** `inlineKeyBudget`: see INLINE_KEY_BUDGET (0 sends every sender key 1:1). */
+    options: { readonly groupStore?: GroupStore; readonly inlineKeyBudget?: number } = {},
   ) {
     super();
+    this.groups = new GroupMessenger(messenger, this.#pairwise(), options.groupStore ?? new MemoryGroupStore(), self, options.inlineKeyBudget);
+    this.groups.pairwiseSessionWith = (a) => new SessionCipher(this.store, a).hasSession();
     messenger.onMessage((m) => this.#receive(m));
     messenger.onReceipt(async (r) => {
-      if (r.type === "retry") await this.#serveRetry(r.from, r.fromDevice, r.id);
+      if (r.type === "retry" && !(await this.groups.serveRetry(r.from, r.fromDevice, r.id))) await this.#serveRetry(r.from, r.fromDevice, r.id);
     });
     messenger.onNotification(async (n) => {
+      if (await this.groups.handleNotification(n)) return;
       if (n.type === "prekeys-low" && n.attrs.device === self.deviceId) await this.uploadOneTimeKeys();
       // One of our own devices is new or reinstalled: learn the list again before the next copy.
       if (n.type === "identity-changed" && n.from === self.networkId && n.attrs.device !== self.deviceId) this.#devices.delete(self.networkId);
+      if (n.type === "device-removed" && n.from === self.networkId) this.#devices.delete(self.networkId);
     });
   }
 
@@ -185,14 +195,50 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
     return (result.children[0]?.children ?? []).map(readBundle);
   }
 
+  /** The pairwise sessions, as groups use them to carry sender keys. */
+  #pairwise(): PairwiseChannel {
+    return {
+      encryptFor: async (addresses, plaintext) => {
+        const byUser = new Map<string, string[]>();
+        for (const a of addresses) {
+          const dot = a.lastIndexOf(".");
+          const user = a.slice(0, dot);
+          byUser.set(user, [...(byUser.get(user) ?? []), a.slice(dot + 1)]);
+        }
+        const encs: PairwiseEnc[] = [];
+        for (const [user, devices] of byUser) {
+          const missing = devices.filter((d) => !new SessionCipher(this.store, address(user, d)).hasSession());
+          if (missing.length > 0) await this.#establish(user, missing);
+          for (const device of devices) {
+            const { type, body } = new SessionCipher(this.store, address(user, device)).encrypt(plaintext);
+            encs.push({ to: user, device, type, payload: b64(body) });
+          }
+        }
+        return encs;
+      },
+      send: async (to, content, freshSessionFor) => {
+        // Its own stanza ID: a group message resent 1:1 keeps its content ID, and the gateway
+        // would take the stanza ID for a resend of the group message.
+        const stanzaId = newStanzaId();
+        await this.#sendContent(to, content, stanzaId, freshSessionFor);
+        this.#remember(stanzaId, to, content, freshSessionFor !== undefined);
+      },
+      decrypt: (from, fromDevice, enc) => this.#decrypt(from, fromDevice, enc),
+    };
+  }
+
+  #decrypt(from: string, fromDevice: string, enc: Enc): Content {
+    const body = base64UrlToBytes(enc.payload);
+    const result = new SessionCipher(this.store, address(from, fromDevice)).decryptWithInfo(enc.type === "pkmsg" ? "pkmsg" : "msg", body);
+    if (result.identityChanged) this.emit("identityChanged", { address: address(from, fromDevice) });
+    return decodeContent(result.plaintext);
+  }
+
   async #receive(m: IncomingMessage): Promise<void> {
+    if (m.group) return this.groups.receive(m);
     let content: Content;
     try {
-      const body = base64UrlToBytes(m.enc.payload);
-      const type = m.enc.type === "pkmsg" ? "pkmsg" : "msg";
-      const result = new SessionCipher(this.store, address(m.from, m.fromDevice)).decryptWithInfo(type, body);
-      if (result.identityChanged) this.emit("identityChanged", { address: address(m.from, m.fromDevice) });
-      content = decodeContent(result.plaintext);
+      content = this.#decrypt(m.from, m.fromDevice, m.enc);
     } catch (err) {
       // Undecryptable: ask the sender to encrypt again on a fresh session. The stanza is still
       // acked (by returning normally), so the gateway does not redeliver what can never decrypt.
@@ -202,6 +248,7 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
       if (reason !== "duplicate") await this.messenger.sendReceipt(m.from, m.id, "retry");
       return;
     }
+    if (content.group !== undefined) return this.groups.receivePairwise(m.from, m.fromDevice, content);
     await this.#onContent({ from: m.from, fromDevice: m.fromDevice, content });
   }
 

@@ -2,11 +2,16 @@ import { networkIdFor } from "../gateway/auth/identifiers.ts";
 import { TokenError, verifyProviderToken } from "../gateway/auth/provider-token.ts";
 import type { Env } from "../gateway/env.ts";
 import { timingSafeEqual } from "../protocol/bytes.ts";
+import { CloseCode } from "../protocol/close-codes.ts";
 import { decodeClientHello } from "../protocol/messages.ts";
 import type { DeviceRegistry } from "./device-registry.ts";
 
 export class ForbiddenError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The close code that tells the device why: removed devices are told apart from strangers. */
+    readonly code: number = CloseCode.FORBIDDEN,
+  ) {
     super(message);
     this.name = "ForbiddenError";
   }
@@ -45,6 +50,7 @@ export async function authorizeClient(
     throw new ForbiddenError("provider token is bound to a different device key");
   }
   if (!devices.isEnrolled(hello.deviceId, clientStaticKey)) {
+    if (devices.wasRemoved(hello.deviceId, clientStaticKey)) throw new ForbiddenError("this device was removed; enroll it again to come back", CloseCode.DEVICE_REMOVED);
     throw new ForbiddenError("device is not enrolled with this key");
   }
   if (!devices.useToken(token.jti, token.expMs, nowMs)) throw new TokenError("replayed", "provider token replayed");

@@ -17,10 +17,17 @@ export interface Owner {
   readonly identifier: string | null;
 }
 
+/** A device removal: the user's devices left, or why nothing was removed. */
+export type DeviceRemoval =
+  | { readonly ok: true; readonly devices: readonly string[] }
+  | { readonly ok: false; readonly reason: "not-found" | "replayed" };
+
 /** Created by `UserSchema` when the user is first enrolled. */
 export const DEVICE_REGISTRY_TABLES: readonly string[] = [
   "CREATE TABLE IF NOT EXISTS owner (network_id TEXT NOT NULL, provider_id TEXT NOT NULL, sub TEXT NOT NULL, identifier TEXT)",
   "CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, enrolled_at INTEGER NOT NULL)",
+  // Devices removed and not enrolled again: their handshakes are refused as removed, not unknown.
+  "CREATE TABLE IF NOT EXISTS removed_devices (device_id TEXT PRIMARY KEY, static_key BLOB NOT NULL, removed_at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS used_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
   // Pruned by expiry on every use: without this index that would scan the table each time.
   "CREATE INDEX IF NOT EXISTS used_tokens_by_expiry ON used_tokens (expires_at)",
@@ -32,10 +39,10 @@ export const DEVICE_REGISTRY_TABLES: readonly string[] = [
  * and recording a token can never interleave with another request.
  */
 export class DeviceRegistry {
-  // Read on every stanza, written only by enroll(): kept in memory, dropped when enroll() writes.
+  // Read on every stanza, written only by enroll() and remove(): kept in memory, dropped when they write.
   #owner: Owner | null | undefined = undefined;
   #deviceIds: string[] | null = null;
-  /** Enrolled static keys by device: read at every handshake, written only by enroll(). */
+  /** Enrolled static keys by device: read at every handshake, written only by enroll() and remove(). */
   #keys = new Map<string, Uint8Array>();
   #prunedAtMs = 0;
 
@@ -68,7 +75,30 @@ export class DeviceRegistry {
     const existing = this.sql.exec("SELECT 1 FROM devices WHERE device_id = ?", e.deviceId).toArray();
     if (existing.length > 0) return false;
     this.sql.exec("INSERT INTO devices (device_id, static_key, enrolled_at) VALUES (?, ?, ?)", e.deviceId, e.deviceKey, nowMs);
+    // Enrolled again through its provider: a new device to everyone, no longer refused.
+    this.sql.exec("DELETE FROM removed_devices WHERE device_id = ?", e.deviceId);
     return true;
+  }
+
+  /** Unregisters a device and remembers it as removed; false if it was not enrolled. */
+  remove(deviceId: string, nowMs: number): boolean {
+    const row = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM devices WHERE device_id = ?", deviceId).toArray()[0];
+    if (!row) return false;
+    this.#deviceIds = null;
+    this.#keys.delete(deviceId);
+    this.sql.exec("DELETE FROM devices WHERE device_id = ?", deviceId);
+    this.sql.exec(
+      "INSERT INTO removed_devices (device_id, static_key, removed_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET static_key = excluded.static_key, removed_at = excluded.removed_at",
+      deviceId, row.static_key, nowMs,
+    );
+    return true;
+  }
+
+  /** True if `deviceId` was removed (and not enrolled again); with `staticKey`, only if it was enrolled with that key. */
+  wasRemoved(deviceId: string, staticKey?: Uint8Array): boolean {
+    const row = this.sql.exec<{ static_key: ArrayBuffer }>("SELECT static_key FROM removed_devices WHERE device_id = ?", deviceId).toArray()[0];
+    if (!row) return false;
+    return staticKey === undefined || timingSafeEqual(new Uint8Array(row.static_key), staticKey);
   }
 
   /** True if `deviceId` is enrolled with exactly this Noise static key. */

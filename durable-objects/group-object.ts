@@ -102,9 +102,12 @@ export class GroupObject extends DurableObject<Env> {
    * list, then committed to the log, and only then acknowledged.
    */
   async post(message: GroupPost, sender: DeviceList): Promise<PostResult> {
-    if (!this.#membership.exists() || !this.#membership.member(message.from)) return { ok: false, code: "unknown-recipient", text: "no such group, or not a member" };
-    // A retry after a lost ack is acknowledged again, whatever changed since.
+    const refused = { ok: false, code: "unknown-recipient", text: "no such group, or not a member" } as const;
+    if (!this.#membership.exists()) return refused;
+    // A retry after a lost ack is acknowledged again, whatever changed since: the sender's
+    // leaving included (a nack would say it was not sent, while the members have it).
     if (this.#log.posted(message.from, message.id)) return { ok: true, duplicate: true };
+    if (!this.#membership.member(message.from)) return refused;
     this.#membership.setDevices(message.from, sender);
     const { epoch, devrev } = this.#membership.info();
     if (message.epoch !== epoch) return { ok: false, code: "stale-epoch", text: "the group changed: fetch it and rotate the sender key", attrs: { epoch: String(epoch) } };

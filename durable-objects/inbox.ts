@@ -160,6 +160,11 @@ export class Inbox {
     }
   }
 
+  /** Every row of a removed device: it can never receive them, so they go without expiry notices. */
+  forgetDevice(deviceId: string): void {
+    this.storage.sql.exec("DELETE FROM inbox WHERE device_id = ?", deviceId);
+  }
+
   /** Rows past their TTL (not yet removed: the caller removes them once the sender was told). */
   expired(nowMs: number, limit = 256): InboxRow[] {
     return this.storage.sql.exec<Row>("SELECT * FROM inbox WHERE expires_at <= ? ORDER BY seq LIMIT ?", nowMs, limit).toArray().map(toRow);

@@ -161,7 +161,7 @@ function closeFor(ws: WebSocket, err: unknown): void {
 
 function classify(err: unknown): [number, string] {
   if (err instanceof CloseError) return [err.code, err.message];
-  if (err instanceof ForbiddenError) return [CloseCode.FORBIDDEN, err.message];
+  if (err instanceof ForbiddenError) return [err.code, err.message];
   if (err instanceof TokenError) return [CloseCode.HANDSHAKE_FAILED, `token ${err.reason}: ${err.message}`];
   if (err instanceof MessageFormatError) return [CloseCode.HANDSHAKE_FAILED, err.message];
   if (err instanceof PipesError) {

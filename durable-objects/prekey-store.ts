@@ -136,6 +136,13 @@ export class PrekeyStore {
     });
   }
 
+  /** A removed device's keys, published and one-time: nobody may start a session with it any more. */
+  forget(deviceId: string): void {
+    this.storage.transactionSync(() => {
+      for (const table of ["device_keys", "prekeys", "kyber_prekeys"]) this.storage.sql.exec(`DELETE FROM ${table} WHERE device_id = ?`, deviceId);
+    });
+  }
+
   /** Users holding sessions with this user's devices (to be told when an identity key changes). */
   fetchers(): string[] {
     return this.storage.sql.exec<{ network_id: string }>("SELECT network_id FROM bundle_fetchers").toArray().map((r) => r.network_id);

@@ -7,7 +7,7 @@ import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza,
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
 import type { Consent } from "./consent.ts";
 import type { ClaimResult, DeliveryResult, Envelope } from "./delivery.ts";
-import type { DeviceRegistry } from "./device-registry.ts";
+import type { DeviceRegistry, DeviceRemoval } from "./device-registry.ts";
 import type { GroupAccess } from "./group-access.ts";
 import type { AckedItem, Inbox } from "./inbox.ts";
 import type { PrekeyStore } from "./prekey-store.ts";
@@ -36,6 +36,8 @@ export interface RouterContext {
   readonly keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => Promise<void>;
   /** Group iqs and messages (docs/groups.md). */
   readonly groups: GroupAccess;
+  /** Removes a device of this user (the asking one included: its session ends after the answer). */
+  readonly removeDevice: (deviceId: string) => Promise<DeviceRemoval>;
   /** A 1:1 message to `to` was accepted: `to` is now a contact of this user (group consent). */
   readonly messageAccepted: (to: string) => void;
 }
@@ -105,11 +107,10 @@ export async function routeStanzas(ctx: RouterContext, batch: readonly Uint8Arra
       continue; // acks are never answered: acknowledging an ack would never end
     }
     try {
-      // A suspended provider's users keep no session: their stanzas are refused and it ends.
-      if (close || !(await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs))) {
-        const reason = "the provider of this user is suspended";
-        replies.push(nack(name, id, "forbidden", reason));
-        close = { code: CloseCode.FORBIDDEN, reason };
+      // A removed device, or a suspended provider's users, keep no session: their stanzas are refused and it ends.
+      close ??= removed(ctx) ?? (await suspended(ctx));
+      if (close) {
+        replies.push(nack(name, id, "forbidden", close.reason));
         continue;
       }
     } catch (err) {
@@ -136,7 +137,19 @@ export async function routeStanzas(ctx: RouterContext, batch: readonly Uint8Arra
   }
   await flush();
   if (acks.length > 0) ctx.inbox.acknowledge(ctx.deviceId, acks);
+  // A device that removed itself ends its session once answered.
+  close ??= removed(ctx);
   return { replies, acked: acks.length, ...(close ? { close } : {}) };
+}
+
+type Close = NonNullable<StanzaOutcome["close"]>;
+
+function removed(ctx: RouterContext): Close | undefined {
+  return ctx.devices.deviceIds().includes(ctx.deviceId) ? undefined : { code: CloseCode.DEVICE_REMOVED, reason: "this device was removed" };
+}
+
+async function suspended(ctx: RouterContext): Promise<Close | undefined> {
+  return (await ctx.providerQuota.active(ctx.env, providerOf(ctx), ctx.nowMs)) ? undefined : { code: CloseCode.FORBIDDEN, reason: "the provider of this user is suspended" };
 }
 
 interface Deliverable {
@@ -280,6 +293,13 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
     case "unblock":
       ctx.consent.unblock(q.user);
       return iqResult(id);
+    case "device-remove": {
+      // Each one writes to KV, and a real one wakes every group of the user.
+      takeUserBudget(ctx);
+      const result = await ctx.removeDevice(q.device);
+      if (!result.ok) return element("iq", { id, type: "error" }, [element("error", { code: "not-found", text: "no such device of this user" })]);
+      return iqResult(id, [element("device-removed", { device: q.device, devices: result.devices.join(" ") })]);
+    }
     case "group":
       // Each one wakes a group object, and most reach other users' objects too.
       takeUserBudget(ctx);

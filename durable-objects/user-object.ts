@@ -15,7 +15,7 @@ import { accept, admit, noticeId, type ClaimResult, type DeliveryResult, type En
 import { PrekeyStore } from "./prekey-store.ts";
 import { publishedBundleJson } from "../gateway/keys/published-bundle.ts";
 import { bytesToBase64Url } from "../protocol/bytes.ts";
-import { DeviceRegistry, type Enrollment } from "./device-registry.ts";
+import { DeviceRegistry, type DeviceRemoval, type Enrollment } from "./device-registry.ts";
 import { GroupAccess } from "./group-access.ts";
 import { groupConsent, storeGroupEntries } from "./group-inbox.ts";
 import type { GroupConsent, GroupDeliveryAnswer, GroupEntry } from "./group-types.ts";
@@ -117,6 +117,16 @@ export class UserObject extends DurableObject<Env> {
       await this.#scheduleAlarm();
     }
     return { ok: true, created, deviceCount: this.#devices.deviceCount() };
+  }
+
+  /**
+   * Removal RPC from the Worker (a provider removing a lost device), which has verified the
+   * token: here it is consumed, then the device goes as if a sibling had asked.
+   */
+  async removeDevice(request: { readonly deviceId: string; readonly jti: string; readonly expMs: number }): Promise<DeviceRemoval> {
+    if (!this.#schema.exists()) return { ok: false, reason: "not-found" };
+    if (!this.#devices.useToken(request.jti, request.expMs, Date.now())) return { ok: false, reason: "replayed" };
+    return this.#removeDevice(request.deviceId, null);
   }
 
   /** Delivery RPC from another user's object (or this one): admit, store durably, then fan out. */
@@ -255,7 +265,7 @@ export class UserObject extends DurableObject<Env> {
           await flushInbox(socket, this.#inbox);
         },
         onStanzas: async (socket, attachment, payloads) => {
-          const outcome = await routeStanzas(this.#routerContext(attachment), payloads);
+          const outcome = await routeStanzas(this.#routerContext(socket, attachment), payloads);
           // Rows held for this ack go out now, behind this frame's answers.
           if (outcome.acked && ackArrived(socket, outcome.acked)) this.#scheduleFlush(socket);
           return outcome;
@@ -320,6 +330,42 @@ export class UserObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Removes one of this user's devices. In one transaction its registry row, inbox rows,
+   * pending push and prekeys go, the device list gets a new version for the groups, and the
+   * other devices get a notice; then its sessions end (but `asking`, which ends once answered),
+   * its published bundle leaves KV and the groups hear of the new list. A device removed
+   * before is answered the same again (a resent request), repeating only the KV delete.
+   */
+  async #removeDevice(deviceId: string, asking: WebSocket | null): Promise<DeviceRemoval> {
+    const owner = this.#devices.owner();
+    if (!owner) return { ok: false, reason: "not-found" };
+    const now = Date.now();
+    const removed = this.ctx.storage.transactionSync(() => {
+      if (!this.#devices.remove(deviceId, now)) return false;
+      this.#inbox.forgetDevice(deviceId);
+      this.#push.cancel(deviceId);
+      this.#prekeys.forget(deviceId);
+      const version = this.#groups.devicesChanged(now);
+      const id = noticeId("device-removed", owner.networkId, deviceId, String(version));
+      accept(this.#recipient(), { kind: "notice", from: owner.networkId, type: "device-removed", id, t: now, attrs: { device: deviceId } }, now);
+      return true;
+    });
+    if (!removed && !this.#devices.wasRemoved(deviceId)) return { ok: false, reason: "not-found" };
+    if (removed) {
+      for (const { ws, attachment } of this.#openSockets()) {
+        if (ws !== asking && attachment.deviceId === deviceId) closeSocket(ws, CloseCode.DEVICE_REMOVED, "this device was removed");
+      }
+    }
+    await this.env.BUNDLES.delete(`bundle:${owner.networkId}:${deviceId}`);
+    if (removed) {
+      await this.#fanOut(false, now);
+      await this.#groupAccess.pushDevices(now);
+      await this.#scheduleAlarm();
+    }
+    return { ok: true, devices: this.#devices.deviceIds() };
+  }
+
   #userStub(networkId: string) {
     return this.env.USERS.get(this.env.USERS.idFromName(networkId));
   }
@@ -345,7 +391,7 @@ export class UserObject extends DurableObject<Env> {
     await Promise.allSettled(fetchers.map((f) => this.#userStub(f).deliver(notice)));
   }
 
-  #routerContext(attachment: OpenAttachment) {
+  #routerContext(socket: WebSocket, attachment: OpenAttachment) {
     return {
       env: this.env,
       networkId: attachment.networkId,
@@ -372,6 +418,7 @@ export class UserObject extends DurableObject<Env> {
       },
       keysUploaded: (deviceId: string, change: { identityChanged: boolean; newIdentity: boolean }) => this.#keysUploaded(attachment.networkId, deviceId, change),
       groups: this.#groupAccess,
+      removeDevice: (deviceId: string) => this.#removeDevice(deviceId, socket),
       messageAccepted: (to: string) => this.#groups.addContact(to, Date.now()),
     };
   }

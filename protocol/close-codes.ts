@@ -15,6 +15,11 @@ export const CloseCode = {
   FORBIDDEN: 4403,
   /** A newer session of the same device took over; the device runs somewhere else now. */
   SESSION_REPLACED: 4409,
+  /**
+   * This device was removed from its user (by itself, a sibling or its provider): its session
+   * ends and later handshakes are refused; only a new enrollment brings it back.
+   */
+  DEVICE_REMOVED: 4410,
   /** The handshake did not finish in time. */
   HANDSHAKE_TIMEOUT: 4408,
   /** A frame larger than one Noise message (65535 bytes). */
@@ -28,9 +33,10 @@ export const CloseCode = {
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
 /**
- * Codes after which reconnecting cannot help: the credentials are refused, or another copy
- * of this device is connected (reconnecting would only take the session back and forth).
+ * Codes after which reconnecting cannot help: the credentials are refused, the device was
+ * removed, or another copy of this device is connected (reconnecting would only take the
+ * session back and forth).
  */
 export function isFatalClose(code: number): boolean {
-  return code === CloseCode.FORBIDDEN || code === CloseCode.SESSION_REPLACED;
+  return code === CloseCode.FORBIDDEN || code === CloseCode.SESSION_REPLACED || code === CloseCode.DEVICE_REMOVED;
 }

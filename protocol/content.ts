@@ -29,7 +29,17 @@ export type ContentBody =
   | { readonly type: "media"; readonly media: MediaContent }
   | { readonly type: "reaction"; readonly targetId: string; readonly targetSender: string; readonly emoji: string }
   | { readonly type: "edit"; readonly targetId: string; readonly text: string }
-  | { readonly type: "delete"; readonly targetId: string };
+  | { readonly type: "delete"; readonly targetId: string }
+  | ({ readonly type: "group-info" } & GroupInfo)
+  | { readonly type: "group-key"; readonly distribution: Uint8Array; readonly info?: GroupInfo };
+
+/** A group's name and picture: end-to-end encrypted content, never seen by the gateway. */
+export interface GroupInfo {
+  readonly name: string;
+  readonly picture?: MediaContent;
+  /** The setter's clock; the newest wins. */
+  readonly updatedAtMs: number;
+}
 
 export interface Content {
   readonly id: string;
@@ -41,20 +51,31 @@ export interface Content {
    * the network ID the original went to, so those devices show the conversation whole.
    */
   readonly sentTo?: string;
+  /** Set on pairwise content that belongs to a group: a sender key, or a group message resent 1:1. */
+  readonly group?: string;
 }
 
 const KINDS: readonly MediaKind[] = ["image", "video", "audio", "document"];
 
 export function encodeContent(c: Content): Uint8Array {
   const b = c.body;
-  const message: parley.content.IContent = { id: c.id, sentAtMs: c.sentAtMs, replyTo: c.replyTo, sentTo: c.sentTo };
+  const message: parley.content.IContent = { id: c.id, sentAtMs: c.sentAtMs, replyTo: c.replyTo, sentTo: c.sentTo, group: c.group };
   if (b.type === "text") message.text = { text: b.text };
   else if (b.type === "reaction") message.reaction = { targetId: b.targetId, targetSender: b.targetSender, emoji: b.emoji };
   else if (b.type === "edit") message.edit = { targetId: b.targetId, text: { text: b.text } };
   else if (b.type === "delete") message["delete"] = { targetId: b.targetId };
-  else message.media = { ...b.media, kind: KINDS.indexOf(b.media.kind) + 1 };
+  else if (b.type === "group-info") message.groupInfo = encodeGroupInfo(b);
+  else if (b.type === "group-key") message.groupKey = { distribution: b.distribution, info: b.info && encodeGroupInfo(b.info) };
+  else message.media = encodeMedia(b.media);
   return pb.Content.encode(message).finish();
 }
+
+const encodeMedia = (m: MediaContent): parley.content.IMedia => ({ ...m, kind: KINDS.indexOf(m.kind) + 1 });
+const encodeGroupInfo = (i: GroupInfo): parley.content.IGroupInfo => ({
+  name: i.name,
+  picture: i.picture && encodeMedia(i.picture),
+  updatedAtMs: i.updatedAtMs,
+});
 
 export function decodeContent(bytes: Uint8Array): Content {
   let m: parley.content.Content;
@@ -70,29 +91,37 @@ export function decodeContent(bytes: Uint8Array): Content {
     if (m.reaction) return { type: "reaction", targetId: m.reaction.targetId ?? "", targetSender: m.reaction.targetSender ?? "", emoji: m.reaction.emoji ?? "" };
     if (m.edit) return { type: "edit", targetId: m.edit.targetId ?? "", text: m.edit.text?.text ?? "" };
     if (m["delete"]) return { type: "delete", targetId: m["delete"].targetId ?? "" };
-    if (m.media) {
-      const kind = KINDS[(m.media.kind ?? 0) - 1];
-      if (!kind) throw new MessageFormatError("media of unknown kind");
-      return {
-        type: "media",
-        media: {
-          kind,
-          url: m.media.url ?? "",
-          mediaKey: m.media.mediaKey ?? new Uint8Array(0),
-          fileSha256: m.media.fileSha256 ?? new Uint8Array(0),
-          encryptedSha256: m.media.encryptedSha256 ?? new Uint8Array(0),
-          size: Number(m.media.size ?? 0),
-          mimeType: m.media.mimeType ?? "",
-          fileName: m.media.fileName || undefined,
-          caption: m.media.caption || undefined,
-          width: m.media.width || undefined,
-          height: m.media.height || undefined,
-          durationMs: m.media.durationMs || undefined,
-          thumbnail: m.media.thumbnail?.length ? m.media.thumbnail : undefined,
-        },
-      };
+    if (m.media) return { type: "media", media: decodeMedia(m.media) };
+    if (m.groupInfo) return { type: "group-info", ...decodeGroupInfo(m.groupInfo) };
+    if (m.groupKey) {
+      if (!m.groupKey.distribution?.length) throw new MessageFormatError("a GroupKey without its distribution message");
+      return { type: "group-key", distribution: m.groupKey.distribution, ...(m.groupKey.info ? { info: decodeGroupInfo(m.groupKey.info) } : {}) };
     }
     throw new MessageFormatError("Content without a body");
   })();
-  return { ...base, body, replyTo, ...(m.sentTo ? { sentTo: m.sentTo } : {}) };
+  return { ...base, body, replyTo, ...(m.sentTo ? { sentTo: m.sentTo } : {}), ...(m.group ? { group: m.group } : {}) };
+}
+
+function decodeMedia(m: parley.content.IMedia): MediaContent {
+  const kind = KINDS[(m.kind ?? 0) - 1];
+  if (!kind) throw new MessageFormatError("media of unknown kind");
+  return {
+    kind,
+    url: m.url ?? "",
+    mediaKey: m.mediaKey ?? new Uint8Array(0),
+    fileSha256: m.fileSha256 ?? new Uint8Array(0),
+    encryptedSha256: m.encryptedSha256 ?? new Uint8Array(0),
+    size: Number(m.size ?? 0),
+    mimeType: m.mimeType ?? "",
+    fileName: m.fileName || undefined,
+    caption: m.caption || undefined,
+    width: m.width || undefined,
+    height: m.height || undefined,
+    durationMs: m.durationMs || undefined,
+    thumbnail: m.thumbnail?.length ? m.thumbnail : undefined,
+  };
+}
+
+function decodeGroupInfo(i: parley.content.IGroupInfo): GroupInfo {
+  return { name: i.name ?? "", ...(i.picture ? { picture: decodeMedia(i.picture) } : {}), updatedAtMs: Number(i.updatedAtMs ?? 0) };
 }

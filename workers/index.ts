@@ -8,6 +8,7 @@ import { adminRouter } from "./admin.ts";
 import { connect, connectTarget } from "./connect.ts";
 import { preflight, withCors } from "./cors.ts";
 import { devProviderRouter } from "./dev-provider.ts";
+import { removeDevice } from "./device-removal.ts";
 import { enroll } from "./enroll.ts";
 import { publishedKeys } from "./keys.ts";
 import { mediaRouter } from "./media/media-router.ts";
@@ -52,6 +53,7 @@ router
     });
   })
   .post("/v1/enroll", enroll)
+  .post("/v1/devices/remove", removeDevice)
   .get("/v1/keys/:networkId/:deviceId", publishedKeys)
   .all("/v1/media/*", mediaRouter.fetch)
   .all("/v1/admin/*", adminRouter.fetch)

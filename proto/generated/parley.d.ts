@@ -47,14 +47,23 @@ export namespace parley {
             /** Content delete. */
             delete?: (parley.content.Delete.$Properties|null);
 
+            /** Content groupInfo. */
+            groupInfo?: (parley.content.GroupInfo.$Properties|null);
+
+            /** Content groupKey. */
+            groupKey?: (parley.content.GroupKey.$Properties|null);
+
             /** Content replyTo. */
             replyTo?: (parley.content.Reply.$Properties|null);
 
             /** Content sentTo. */
             sentTo: string;
 
+            /** Content group. */
+            group: string;
+
             /** Content body. */
-            body?: ("text"|"media"|"reaction"|"edit"|"delete");
+            body?: ("text"|"media"|"reaction"|"edit"|"delete"|"groupInfo"|"groupKey");
 
             /**
              * Encodes the specified Content message. Does not implicitly {@link parley.content.Content.verify|verify} messages.
@@ -101,14 +110,23 @@ export namespace parley {
                 /** Content delete */
                 "delete"?: (parley.content.Delete.$Properties|null);
 
+                /** Content groupInfo */
+                groupInfo?: (parley.content.GroupInfo.$Properties|null);
+
+                /** Content groupKey */
+                groupKey?: (parley.content.GroupKey.$Properties|null);
+
                 /** Content replyTo */
                 replyTo?: (parley.content.Reply.$Properties|null);
 
                 /** Content sentTo */
                 sentTo?: (string|null);
 
+                /** Content group */
+                group?: (string|null);
+
                 /** Content body */
-                body?: ("text"|"media"|"reaction"|"edit"|"delete");
+                body?: ("text"|"media"|"reaction"|"edit"|"delete"|"groupInfo"|"groupKey");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -123,12 +141,147 @@ export namespace parley {
               reaction?: parley.content.Reaction.$Shape|null;
               edit?: parley.content.Edit.$Shape|null;
               "delete"?: parley.content.Delete.$Shape|null;
+              groupInfo?: parley.content.GroupInfo.$Shape|null;
+              groupKey?: parley.content.GroupKey.$Shape|null;
               replyTo?: parley.content.Reply.$Shape|null;
               sentTo?: string|null;
+              group?: string|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
+              ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape; groupInfo?: null; groupKey?: null }|{ body?: "groupInfo"; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo: parley.content.GroupInfo.$Shape; groupKey?: null }|{ body?: "groupKey"; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey: parley.content.GroupKey.$Shape })
             );
+        }
+
+        /**
+         * Properties of a GroupInfo.
+         * @deprecated Use parley.content.GroupInfo.$Properties instead.
+         */
+        interface IGroupInfo extends parley.content.GroupInfo.$Properties {
+        }
+
+        /** Represents a GroupInfo. */
+        class GroupInfo {
+
+            /**
+             * Constructs a new GroupInfo.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.GroupInfo.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupInfo name. */
+            name: string;
+
+            /** GroupInfo picture. */
+            picture?: (parley.content.Media.$Properties|null);
+
+            /** GroupInfo updatedAtMs. */
+            updatedAtMs: (number|Long);
+
+            /**
+             * Encodes the specified GroupInfo message. Does not implicitly {@link parley.content.GroupInfo.verify|verify} messages.
+             * @param message GroupInfo message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.GroupInfo.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupInfo message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.GroupInfo & parley.content.GroupInfo.$Shape} GroupInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.GroupInfo & parley.content.GroupInfo.$Shape;
+        }
+
+        namespace GroupInfo {
+
+            /** Properties of a GroupInfo. */
+            interface $Properties {
+
+                /** GroupInfo name */
+                name?: (string|null);
+
+                /** GroupInfo picture */
+                picture?: (parley.content.Media.$Properties|null);
+
+                /** GroupInfo updatedAtMs */
+                updatedAtMs?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupInfo. */
+            type $Shape = parley.content.GroupInfo.$Properties;
+        }
+
+        /**
+         * Properties of a GroupKey.
+         * @deprecated Use parley.content.GroupKey.$Properties instead.
+         */
+        interface IGroupKey extends parley.content.GroupKey.$Properties {
+        }
+
+        /** Represents a GroupKey. */
+        class GroupKey {
+
+            /**
+             * Constructs a new GroupKey.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: parley.content.GroupKey.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupKey distribution. */
+            distribution: Uint8Array;
+
+            /** GroupKey info. */
+            info?: (parley.content.GroupInfo.$Properties|null);
+
+            /**
+             * Encodes the specified GroupKey message. Does not implicitly {@link parley.content.GroupKey.verify|verify} messages.
+             * @param message GroupKey message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: parley.content.GroupKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupKey message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {parley.content.GroupKey & parley.content.GroupKey.$Shape} GroupKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): parley.content.GroupKey & parley.content.GroupKey.$Shape;
+        }
+
+        namespace GroupKey {
+
+            /** Properties of a GroupKey. */
+            interface $Properties {
+
+                /** GroupKey distribution */
+                distribution?: (Uint8Array|null);
+
+                /** GroupKey info */
+                info?: (parley.content.GroupInfo.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupKey. */
+            type $Shape = parley.content.GroupKey.$Properties;
         }
 
         /**

@@ -38,9 +38,12 @@ export const parley = $root.parley = (() => {
              * @property {parley.content.Reaction.$Properties|null} [reaction] Content reaction
              * @property {parley.content.Edit.$Properties|null} [edit] Content edit
              * @property {parley.content.Delete.$Properties|null} ["delete"] Content delete
+             * @property {parley.content.GroupInfo.$Properties|null} [groupInfo] Content groupInfo
+             * @property {parley.content.GroupKey.$Properties|null} [groupKey] Content groupKey
              * @property {parley.content.Reply.$Properties|null} [replyTo] Content replyTo
              * @property {string|null} [sentTo] Content sentTo
-             * @property {"text"|"media"|"reaction"|"edit"|"delete"} [body] Content body
+             * @property {string|null} [group] Content group
+             * @property {"text"|"media"|"reaction"|"edit"|"delete"|"groupInfo"|"groupKey"} [body] Content body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -62,11 +65,14 @@ export const parley = $root.parley = (() => {
              *   reaction?: parley.content.Reaction.$Shape|null;
              *   edit?: parley.content.Edit.$Shape|null;
              *   "delete"?: parley.content.Delete.$Shape|null;
+             *   groupInfo?: parley.content.GroupInfo.$Shape|null;
+             *   groupKey?: parley.content.GroupKey.$Shape|null;
              *   replyTo?: parley.content.Reply.$Shape|null;
              *   sentTo?: string|null;
+             *   group?: string|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape })
+             *   ({ body?: undefined; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "text"; text: parley.content.Text.$Shape; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "media"; text?: null; media: parley.content.Media.$Shape; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "reaction"; text?: null; media?: null; reaction: parley.content.Reaction.$Shape; edit?: null; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "edit"; text?: null; media?: null; reaction?: null; edit: parley.content.Edit.$Shape; "delete"?: null; groupInfo?: null; groupKey?: null }|{ body?: "delete"; text?: null; media?: null; reaction?: null; edit?: null; "delete": parley.content.Delete.$Shape; groupInfo?: null; groupKey?: null }|{ body?: "groupInfo"; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo: parley.content.GroupInfo.$Shape; groupKey?: null }|{ body?: "groupKey"; text?: null; media?: null; reaction?: null; edit?: null; "delete"?: null; groupInfo?: null; groupKey: parley.content.GroupKey.$Shape })
              * )} parley.content.Content.$Shape
              */
 
@@ -142,6 +148,22 @@ export const parley = $root.parley = (() => {
             Content.prototype["delete"] = null;
 
             /**
+             * Content groupInfo.
+             * @member {parley.content.GroupInfo.$Properties|null|undefined} groupInfo
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.groupInfo = null;
+
+            /**
+             * Content groupKey.
+             * @member {parley.content.GroupKey.$Properties|null|undefined} groupKey
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.groupKey = null;
+
+            /**
              * Content replyTo.
              * @member {parley.content.Reply.$Properties|null|undefined} replyTo
              * @memberof parley.content.Content
@@ -157,17 +179,25 @@ export const parley = $root.parley = (() => {
              */
             Content.prototype.sentTo = "";
 
+            /**
+             * Content group.
+             * @member {string} group
+             * @memberof parley.content.Content
+             * @instance
+             */
+            Content.prototype.group = "";
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Content body.
-             * @member {"text"|"media"|"reaction"|"edit"|"delete"|undefined} body
+             * @member {"text"|"media"|"reaction"|"edit"|"delete"|"groupInfo"|"groupKey"|undefined} body
              * @memberof parley.content.Content
              * @instance
              */
             $Object.defineProperty(Content.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["text", "media", "reaction", "edit", "delete"]),
+                get: $util.oneOfGetter($oneOfFields = ["text", "media", "reaction", "edit", "delete", "groupInfo", "groupKey"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -201,10 +231,16 @@ export const parley = $root.parley = (() => {
                     $root.parley.content.Edit.encode(message.edit, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
                 if (message["delete"] != null && $Object.hasOwnProperty.call(message, "delete"))
                     $root.parley.content.Delete.encode(message["delete"], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.groupInfo != null && $Object.hasOwnProperty.call(message, "groupInfo"))
+                    $root.parley.content.GroupInfo.encode(message.groupInfo, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
+                if (message.groupKey != null && $Object.hasOwnProperty.call(message, "groupKey"))
+                    $root.parley.content.GroupKey.encode(message.groupKey, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
                     $root.parley.content.Reply.encode(message.replyTo, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
                 if (message.sentTo != null && $Object.hasOwnProperty.call(message, "sentTo") && message.sentTo !== "")
                     writer.uint32(/* id 21, wireType 2 =*/170).string(message.sentTo);
+                if (message.group != null && $Object.hasOwnProperty.call(message, "group") && message.group !== "")
+                    writer.uint32(/* id 22, wireType 2 =*/178).string(message.group);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -302,6 +338,20 @@ export const parley = $root.parley = (() => {
                             message.body = "delete";
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            message.groupInfo = $root.parley.content.GroupInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.groupInfo);
+                            message.body = "groupInfo";
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            message.groupKey = $root.parley.content.GroupKey.decode(reader, reader.size(), $undefined, _depth + 1, message.groupKey);
+                            message.body = "groupKey";
+                            continue;
+                        }
                     case 20: {
                             if (wireType !== 2)
                                 break;
@@ -315,6 +365,15 @@ export const parley = $root.parley = (() => {
                                 message.sentTo = value;
                             else
                                 delete message.sentTo;
+                            continue;
+                        }
+                    case 22: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.group = value;
+                            else
+                                delete message.group;
                             continue;
                         }
                     }
@@ -335,6 +394,332 @@ export const parley = $root.parley = (() => {
             };
 
             return Content;
+        })();
+
+        content.GroupInfo = (function() {
+
+            /**
+             * Properties of a GroupInfo.
+             * @typedef {Object} parley.content.GroupInfo.$Properties
+             * @property {string|null} [name] GroupInfo name
+             * @property {parley.content.Media.$Properties|null} [picture] GroupInfo picture
+             * @property {number|Long|null} [updatedAtMs] GroupInfo updatedAtMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupInfo.
+             * @memberof parley.content
+             * @interface IGroupInfo
+             * @augments parley.content.GroupInfo.$Properties
+             * @deprecated Use parley.content.GroupInfo.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupInfo.
+             * @typedef {parley.content.GroupInfo.$Properties} parley.content.GroupInfo.$Shape
+             */
+
+            /**
+             * Constructs a new GroupInfo.
+             * @memberof parley.content
+             * @classdesc Represents a GroupInfo.
+             * @constructor
+             * @param {parley.content.GroupInfo.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupInfo = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupInfo name.
+             * @member {string} name
+             * @memberof parley.content.GroupInfo
+             * @instance
+             */
+            GroupInfo.prototype.name = "";
+
+            /**
+             * GroupInfo picture.
+             * @member {parley.content.Media.$Properties|null|undefined} picture
+             * @memberof parley.content.GroupInfo
+             * @instance
+             */
+            GroupInfo.prototype.picture = null;
+
+            /**
+             * GroupInfo updatedAtMs.
+             * @member {number|Long} updatedAtMs
+             * @memberof parley.content.GroupInfo
+             * @instance
+             */
+            GroupInfo.prototype.updatedAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Encodes the specified GroupInfo message. Does not implicitly {@link parley.content.GroupInfo.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.GroupInfo
+             * @static
+             * @param {parley.content.GroupInfo.$Properties} message GroupInfo message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupInfo.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.picture != null && $Object.hasOwnProperty.call(message, "picture"))
+                    $root.parley.content.Media.encode(message.picture, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.updatedAtMs != null && $Object.hasOwnProperty.call(message, "updatedAtMs") && (typeof message.updatedAtMs === "object" ? message.updatedAtMs.low || message.updatedAtMs.high : message.updatedAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.updatedAtMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupInfo message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.GroupInfo
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.GroupInfo & parley.content.GroupInfo.$Shape} GroupInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupInfo.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.GroupInfo();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.picture = $root.parley.content.Media.decode(reader, reader.size(), $undefined, _depth + 1, message.picture);
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.updatedAtMs = value;
+                            else
+                                delete message.updatedAtMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupInfo;
+        })();
+
+        content.GroupKey = (function() {
+
+            /**
+             * Properties of a GroupKey.
+             * @typedef {Object} parley.content.GroupKey.$Properties
+             * @property {Uint8Array|null} [distribution] GroupKey distribution
+             * @property {parley.content.GroupInfo.$Properties|null} [info] GroupKey info
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupKey.
+             * @memberof parley.content
+             * @interface IGroupKey
+             * @augments parley.content.GroupKey.$Properties
+             * @deprecated Use parley.content.GroupKey.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupKey.
+             * @typedef {parley.content.GroupKey.$Properties} parley.content.GroupKey.$Shape
+             */
+
+            /**
+             * Constructs a new GroupKey.
+             * @memberof parley.content
+             * @classdesc Represents a GroupKey.
+             * @constructor
+             * @param {parley.content.GroupKey.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupKey = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupKey distribution.
+             * @member {Uint8Array} distribution
+             * @memberof parley.content.GroupKey
+             * @instance
+             */
+            GroupKey.prototype.distribution = $util.newBuffer([]);
+
+            /**
+             * GroupKey info.
+             * @member {parley.content.GroupInfo.$Properties|null|undefined} info
+             * @memberof parley.content.GroupKey
+             * @instance
+             */
+            GroupKey.prototype.info = null;
+
+            /**
+             * Encodes the specified GroupKey message. Does not implicitly {@link parley.content.GroupKey.verify|verify} messages.
+             * @function encode
+             * @memberof parley.content.GroupKey
+             * @static
+             * @param {parley.content.GroupKey.$Properties} message GroupKey message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupKey.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.distribution != null && $Object.hasOwnProperty.call(message, "distribution") && message.distribution.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.distribution);
+                if (message.info != null && $Object.hasOwnProperty.call(message, "info"))
+                    $root.parley.content.GroupInfo.encode(message.info, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupKey message from the specified reader or buffer.
+             * @function decode
+             * @memberof parley.content.GroupKey
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {parley.content.GroupKey & parley.content.GroupKey.$Shape} GroupKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupKey.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.parley.content.GroupKey();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.distribution = value;
+                            else
+                                delete message.distribution;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.info = $root.parley.content.GroupInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.info);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupKey;
         })();
 
         content.Text = (function() {

@@ -37,6 +37,8 @@ export type IqQuery =
   | { readonly kind: "get-key-count" }
   | { readonly kind: "get-bundles"; readonly user: string }
   | { readonly kind: "media-token" }
+  /** Removes one of the asking user's own devices (any of them may; docs/stanzas.md). */
+  | { readonly kind: "device-remove"; readonly device: string }
   | { readonly kind: "group"; readonly query: GroupQuery };
 
 /** Who may add this user to a group directly (docs/groups.md); the others invite. */
@@ -121,6 +123,11 @@ function readIq(el: XmlElement, id: string): ClientStanza {
         return { kind: "get-bundles", user: networkId(q, "user") };
       case "get media":
         return { kind: "media-token" };
+      case "set device-remove": {
+        const device = attr(q, "device");
+        if (!DEVICE_ID_PATTERN.test(device)) throw new StanzaError("malformed", "device-remove device= is not a device ID");
+        return { kind: "device-remove", device };
+      }
       default: {
         const group = readGroupQuery(type, q);
         if (group) return { kind: "group", query: group };

@@ -37,7 +37,7 @@ export function deliveredReceipt(d: Delivered & { readonly type: ReceiptType }):
 }
 
 /** Gateway-generated notices; the kinds and their attributes are listed in docs/stanzas.md. */
-export type NotificationType = "expired" | "identity-changed" | "prekeys-low";
+export type NotificationType = "expired" | "identity-changed" | "prekeys-low" | "device-removed";
 
 /** `id` is the notification's own ID, the one the device acknowledges. */
 export function notification(type: NotificationType, id: string, from: string, t: number, attrs: Readonly<Record<string, string>>): XmlElement {
@@ -61,7 +61,18 @@ export function ephemeral(kind: "presence" | "chatstate", from: string, attrs: R
 export type ServerStanza =
   | { readonly kind: "ack"; readonly class: string; readonly id: string; readonly attrs: Readonly<Record<string, string>> }
   | { readonly kind: "nack"; readonly class: string; readonly id: string | undefined; readonly code: NackCode; readonly text: string; readonly attrs: Readonly<Record<string, string>> }
-  | { readonly kind: "message"; readonly id: string; readonly from: string; readonly fromDevice: string; readonly t: number; readonly type: string; readonly enc: Enc }
+  | {
+      readonly kind: "message";
+      readonly id: string;
+      readonly from: string;
+      readonly fromDevice: string;
+      readonly t: number;
+      readonly type: string;
+      /** The first (for 1:1 messages the only) enc; for group messages the skmsg. */
+      readonly enc: Enc;
+      /** Group messages only: the group, its epoch when sent, and this device's pairwise enc if it had one. */
+      readonly group?: { readonly id: string; readonly epoch: number; readonly pairwise?: Enc };
+    }
   | { readonly kind: "receipt"; readonly id: string; readonly from: string; readonly fromDevice: string; readonly t: number; readonly type: ReceiptType }
   | { readonly kind: "notification"; readonly type: string; readonly id: string; readonly from: string; readonly attrs: Readonly<Record<string, string>> }
   | { readonly kind: "offline"; readonly count: number }
@@ -82,7 +93,10 @@ export function readServerStanza(el: XmlElement): ServerStanza {
     case "nack":
       return { kind: "nack", class: a(el, "class"), id: el.attrs.id, code: a(el, "code") as NackCode, text: a(el, "text"), attrs: el.attrs };
     case "message": {
+      const readEnc = (e: XmlElement): Enc => ({ device: a(e, "device"), type: (a(e, "type") || "msg") as Enc["type"], payload: e.text ?? "" });
       const enc = el.children[0];
+      const pairwise = el.children[1];
+      const group = el.attrs.group === undefined ? undefined : { id: el.attrs.group, epoch: Number(a(el, "epoch")), pairwise: pairwise ? readEnc(pairwise) : undefined };
       return {
         kind: "message",
         id: a(el, "id"),
@@ -90,7 +104,8 @@ export function readServerStanza(el: XmlElement): ServerStanza {
         fromDevice: a(el, "from_device"),
         t: Number(a(el, "t")),
         type: a(el, "type"),
-        enc: { device: enc ? a(enc, "device") : "", type: (enc ? a(enc, "type") : "msg") as Enc["type"], payload: enc?.text ?? "" },
+        enc: enc ? readEnc(enc) : { device: "", type: "msg", payload: "" },
+        ...(group ? { group } : {}),
       };
     }
     case "receipt":

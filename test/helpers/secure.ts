@@ -12,10 +12,14 @@ export interface SecureUser extends Online {
   readonly wire: { type: string; payload: string }[];
 }
 
-export async function secureOnline(device: TestDevice, store?: MemorySignalStore): Promise<SecureUser & { store: MemorySignalStore }> {
+export async function secureOnline(
+  device: TestDevice,
+  store?: MemorySignalStore,
+  options: ConstructorParameters<typeof SecureMessenger>[3] = {},
+): Promise<SecureUser & { store: MemorySignalStore }> {
   const online = await goOnline(device);
   const signalStore = store ?? new MemorySignalStore(generateIdentityKeyPair(), generateRegistrationId());
-  const secure = new SecureMessenger(online.messenger, signalStore, { networkId: device.networkId, deviceId: device.deviceId });
+  const secure = new SecureMessenger(online.messenger, signalStore, { networkId: device.networkId, deviceId: device.deviceId }, options);
   const inbox: ReceivedContent[] = [];
   secure.onContent((c) => {
     inbox.push(c);

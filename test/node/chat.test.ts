@@ -21,9 +21,10 @@ afterAll(() => {
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
-function next<K extends "text" | "file">(session: ChatSession, kind: K): Promise<ChatEvents[K]> {
+function next<K extends keyof ChatEvents & string>(session: ChatSession, kind: K, match: (value: ChatEvents[K]) => boolean = () => true): Promise<ChatEvents[K]> {
   return new Promise((resolve) => {
     const off = session.on(kind, (value) => {
+      if (!match(value)) return;
       off();
       resolve(value);
     });
@@ -91,7 +92,12 @@ describe("terminal chat (chat/) against wrangler dev", () => {
     rmSync(cwd, { recursive: true, force: true });
     expect(code, output).toBe(0);
     expect(output).toContain("identical");
-    expect(output).toContain("every message and the file arrived exactly as sent");
+    expect(output).toContain("every message and the file arrived exactly as sent, in the group too");
+    // The group part: an invitation accepted, the name shown on every screen, a file shared.
+    expect(output).toMatch(/carol's screen: \[Climbing\] you joined/);
+    expect(output).toMatch(/see: \[Climbing\] carol-\w+: me too, here is the topo/);
+    expect(output).toMatch(/bob-\w+ fetched and decrypted it: \[Climbing\] carol-\w+ sent topo.jpg \(200000 bytes, identical\)/);
+    expect(output).toMatch(/\[Bouldering\] alice-\w+ renamed the group from Climbing to Bouldering/);
   });
 });
 
@@ -329,5 +335,157 @@ describe("the terminal chat speaks people's language (issue 11 §4)", () => {
       `this profile belongs to the gateway at ${gateway.base}; PARLEY_URL says ${other}: use another name or remove .parley/chat/${aliceName}.json`,
     ]);
     expect(readFileSync(path)).toEqual(before);
+  });
+});
+
+describe("groups in the terminal chat (issue 15)", () => {
+  const dirs: string[] = [];
+  const freshDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-chat-group-"));
+    dirs.push(dir);
+    return dir;
+  };
+  const online = async (name: string, dir: string) => {
+    const session = await ChatSession.open({ name, gatewayUrl: gateway.base, stateDir: join(dir, ".parley/chat") });
+    await session.connect();
+    return session;
+  };
+  const groupText = (s: ChatSession, text: string) => next(s, "groupText", (t) => t.text === text);
+  const news = (s: ChatSession, text: string) => next(s, "groupNews", (n) => n.text === text);
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("three people: a group made by name, its name on every line, adds, removes and a file, all kept across a restart", async () => {
+    const [aliceName, bobName, carolName] = [unique("alice"), unique("bob"), unique("carol")];
+    const dir = freshDir(); // one machine: everyone's name is known from the profiles
+    const [bob, carol] = await Promise.all([online(bobName, dir), online(carolName, dir)]);
+    await bob.setGroupPrivacy("everyone"); // carol keeps the default: only people she wrote to add her
+    const alice = new ChatProcess(dir, [aliceName], { PARLEY_URL: gateway.base });
+    await alice.waitFor(/^\* joined /);
+
+    const bobAdded = next(bob, "groupNews");
+    const carolInvited = next(carol, "invited");
+    alice.type(`/group new Climbing ${bobName} ${carolName}`);
+    const createdAt = await alice.waitFor(/^\* created /);
+    expect(alice.lines()[createdAt]).toBe(`* created Climbing: ${bobName} is in, ${carolName} was invited (they accept with /group join); talking in Climbing`);
+    // Bob's notice waited for the name, which came encrypted after it.
+    expect(await bobAdded).toMatchObject({ group: "Climbing", text: `${aliceName} created the group with you` });
+    const { groupId } = await bobAdded;
+
+    const invitation = await carolInvited;
+    expect(invitation).toEqual({ from: aliceName, groupId, code: groupId.slice(0, 8) });
+    const carolIn = next(carol, "groupNews");
+    await carol.groups.join(invitation.code);
+    await alice.waitFor(new RegExp(`^\\[Climbing\\] ${carolName} joined$`));
+    // Carol joined after the name was sent: alice's chat sent it again for her.
+    expect(await carolIn).toEqual({ group: "Climbing", groupId, text: "you joined" });
+
+    const [bobHears, carolHears] = [groupText(bob, "hello climbers"), groupText(carol, "hello climbers")];
+    alice.type("hello climbers"); // the new group is the current conversation
+    expect(await bobHears).toEqual({ group: "Climbing", groupId, from: aliceName, fromId: expect.any(String), text: "hello climbers" });
+    expect(await carolHears).toMatchObject({ group: "Climbing", from: aliceName });
+    await bob.groups.send(groupId, "yes");
+    await alice.waitFor(new RegExp(`^\\[Climbing\\] ${bobName}: yes$`));
+
+    const [bobSeesRemoval, carolRemoved] = [news(bob, `${aliceName} removed ${carolName}`), news(carol, `${aliceName} removed you`)];
+    alice.type(`/group remove ${carolName}`);
+    await alice.waitFor(new RegExp(`^\\[Climbing\\] you removed ${carolName}$`));
+    await Promise.all([bobSeesRemoval, carolRemoved]);
+    await expect(carol.groups.send(groupId, "still here?")).rejects.toThrow("you are no longer in Climbing");
+
+    await carol.setGroupPrivacy("everyone");
+    const [bobSeesAdd, carolAdded] = [news(bob, `${aliceName} added ${carolName}`), news(carol, `${aliceName} added you`)];
+    alice.type(`/group add ${carolName}`);
+    await alice.waitFor(new RegExp(`^\\[Climbing\\] you added ${carolName}$`));
+    await Promise.all([bobSeesAdd, carolAdded]);
+    // Back in, carol's chat knows it at once: she can name the group again.
+    expect(carol.groups.resolve("Climbing").id).toBe(groupId);
+
+    const topo = new Uint8Array(randomBytes(150_000));
+    writeFileSync(join(dir, "topo.bin"), topo);
+    const [bobFile, carolFile] = [next(bob, "groupFile"), next(carol, "groupFile")];
+    alice.type("/file topo.bin");
+    await alice.waitFor(/^\* topo.bin shared in Climbing$/);
+    for (const got of [await bobFile, await carolFile]) {
+      expect(got).toMatchObject({ group: "Climbing", groupId, from: aliceName, fileName: "topo.bin", size: topo.length });
+      expect(new Uint8Array(readFileSync(got.savedTo))).toEqual(topo);
+    }
+    expect(await alice.quit()).toBe(0);
+
+    // Restarted, alice still knows the group by name, her sender key and bob's.
+    const again = new ChatProcess(dir, [aliceName], { PARLEY_URL: gateway.base });
+    await again.waitFor(/^\* joined /);
+    const [bobBack, carolBack] = [groupText(bob, "back again"), groupText(carol, "back again")];
+    again.type("/g climbing back again");
+    expect(await bobBack).toMatchObject({ group: "Climbing", from: aliceName });
+    await carolBack;
+    await bob.groups.send(groupId, "welcome back");
+    await again.waitFor(new RegExp(`^\\[Climbing\\] ${bobName}: welcome back$`));
+    again.type("/groups");
+    const listed = await again.waitFor(/^\* Climbing \(admin\): /);
+    expect(again.lines()[listed]).toMatch(new RegExp(`^\\* Climbing \\(admin\\): you, (${bobName}, ${carolName}|${carolName}, ${bobName})$`));
+    expect(await again.quit()).toBe(0);
+    // Group IDs are network-ID shaped: never printed whole either.
+    expect([...alice.lines(), ...again.lines()].join("\n")).not.toMatch(NETWORK_ID);
+    expect(again.lines().join("\n")).not.toMatch(/decrypt|retry/i);
+    await Promise.all([bob.close(), carol.close()]);
+  });
+
+  it("an invitation says how to accept, survives a restart, and /group join takes it", async () => {
+    const [aliceName, carolName] = [unique("alice"), unique("carol")];
+    const dir = freshDir();
+    await (await online(carolName, dir)).close();
+    const alice = await online(aliceName, dir);
+    const carol = new ChatProcess(dir, [carolName], { PARLEY_URL: gateway.base });
+    await carol.waitFor(/^\* joined /);
+    const { id, invited } = await alice.groups.create("Climbing", [carolName]);
+    expect(invited).toEqual([carolName]);
+    const at = await carol.waitFor(/invited you to a group/);
+    expect(carol.lines()[at]).toBe(`* ${aliceName} invited you to a group; to accept: /group join ${id.slice(0, 8)}`);
+    expect(await carol.quit()).toBe(0);
+
+    const again = new ChatProcess(dir, [carolName], { PARLEY_URL: gateway.base });
+    await again.waitFor(/^\* joined /);
+    again.type("/group join nope");
+    await again.waitFor(/^! no invitation nope: /);
+    const joinedNews = next(alice, "groupNews", (n) => n.groupId === id);
+    again.type(`/group join ${id.slice(0, 8)}`);
+    await again.waitFor(new RegExp(`^\\* joined group ${id.slice(0, 8)}; talking in it$`));
+    expect((await joinedNews).text).toBe(`${carolName} joined`);
+    await again.waitFor(/^\[Climbing\] you joined$/);
+    const hi = groupText(alice, "hi all");
+    again.type("hi all");
+    expect(await hi).toMatchObject({ group: "Climbing", from: carolName });
+    expect(await again.quit()).toBe(0);
+    await alice.close();
+  });
+
+  it("two groups of one name: /g says so and asks for a unique one", async () => {
+    const [aliceName, bobName] = [unique("alice"), unique("bob")];
+    const dir = freshDir();
+    const bob = await online(bobName, dir);
+    await bob.setGroupPrivacy("everyone");
+    await bob.close();
+    const alice = await online(aliceName, dir);
+    const first = await alice.groups.create("Climbing", [bobName]);
+    const second = await alice.groups.create("climbing", [bobName]);
+    expect(() => alice.groups.resolve("Climbing")).toThrow(
+      `2 groups are called Climbing (${first.id.slice(0, 8)} and ${second.id.slice(0, 8)}): name one by the start of its ID, or rename one with /group name`,
+    );
+    expect(alice.groups.resolve(second.id.slice(0, 8)).id).toBe(second.id);
+    await alice.close();
+  });
+
+  it("a profile written before groups still opens, and then keeps groups", async () => {
+    const aliceName = unique("alice");
+    const dir = freshDir();
+    await (await online(aliceName, dir)).close();
+    const path = join(dir, `.parley/chat/${aliceName}.json`);
+    const { groups: _groups, invites: _invites, ...old } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify(old));
+    await (await online(aliceName, dir)).close();
+    const saved = JSON.parse(readFileSync(path, "utf8")) as { groups?: { format?: string } };
+    expect(saved.groups?.format).toBe("parley-groups");
   });
 });

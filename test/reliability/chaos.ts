@@ -1,5 +1,5 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { MemorySeenStore, Messenger, NackError, type IncomingMessage, type IncomingReceipt } from "../../client/index.ts";
+import { MemorySeenStore, Messenger, NackError, type IncomingMessage, type IncomingNotification, type IncomingReceipt } from "../../client/index.ts";
 import type { ParleyConnection } from "../../client/connection.ts";
 import type { SocketLike } from "../../client/socket.ts";
 import type { SocketAttachment } from "../../durable-objects/socket-attachment.ts";
@@ -16,7 +16,7 @@ export function userStub(networkId: string) {
 }
 
 /** One running incarnation of a device's app: a connection, its messenger, and whether it was shut down. */
-interface Session {
+export interface Session {
   readonly conn: ParleyConnection;
   readonly messenger: Messenger;
   /** Set once the app closed this session (went offline). */
@@ -114,6 +114,7 @@ export class FleetDevice {
     const session: Session = { conn, messenger, ended: false, killed: false, endedSignal, end };
     messenger.onMessage((m) => this.fleet.handleMessage(this, session, m));
     messenger.onReceipt((r) => this.fleet.handleReceipt(this, session, r));
+    messenger.onNotification((n) => this.fleet.handleNotification(this, session, n));
     conn.on("close", ({ code, reason, reconnectInMs }) => {
       this.fleet.stats.closes++;
       // Only the app itself may end a session for good; anything else is a client stranded offline.
@@ -209,8 +210,9 @@ export class Fleet {
 
   constructor(readonly rand: SeededRandom) {}
 
-  static async create(rand: SeededRandom, devicesPerUser: readonly number[]): Promise<Fleet> {
-    const fleet = new Fleet(rand);
+  /** Works for subclasses too (`GroupFleet.create` makes a GroupFleet). */
+  static async create<F extends Fleet>(this: new (rand: SeededRandom) => F, rand: SeededRandom, devicesPerUser: readonly number[]): Promise<F> {
+    const fleet = new this(rand);
     for (const [index, count] of devicesPerUser.entries()) {
       const sub = randomSub();
       const devices: TestDevice[] = [];
@@ -283,7 +285,7 @@ export class Fleet {
   }
 
   async handleMessage(device: FleetDevice, session: Session, m: IncomingMessage): Promise<void> {
-    await this.#appWork(session);
+    await this.appWork(session);
     const key = `${m.id}|${device.deviceId}`;
     this.handled.set(key, (this.handled.get(key) ?? 0) + 1);
     const sent = this.messages.get(m.id);
@@ -311,18 +313,21 @@ export class Fleet {
   }
 
   async handleReceipt(device: FleetDevice, session: Session, r: IncomingReceipt): Promise<void> {
-    await this.#appWork(session);
+    await this.appWork(session);
     const key = `${r.from}|${r.id}|${r.type}|${device.deviceId}`;
     this.receiptsHandled.set(key, (this.receiptsHandled.get(key) ?? 0) + 1);
     const sent = this.messages.get(r.id);
     if (!sent || sent.from.user !== device.user) this.failures.push(`${device.label}: receipt for a message this user never sent: ${r.id}`);
   }
 
+  /** Notifications (group changes, for one) are the business of fleets that expect them. */
+  async handleNotification(_device: FleetDevice, _session: Session, _n: IncomingNotification): Promise<void> {}
+
   /**
    * The app's own work in a handler: sometimes slow (a database write), sometimes failing
    * half-way (the SDK must redeliver). A handler of an app that was killed never completes.
    */
-  async #appWork(session: Session): Promise<void> {
+  protected async appWork(session: Session): Promise<void> {
     if (this.rand.chance(this.handlerChaos.slow)) await sleep(this.rand.between(1, 40));
     if (session.killed) throw new Error("app killed mid-handler");
     if (this.rand.chance(this.handlerChaos.crash)) {
