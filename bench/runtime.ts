@@ -99,6 +99,8 @@ export interface RuntimeOptions {
   readonly inspect?: boolean;
   /** Start on an earlier runtime's state (stopped with keepState) instead of an empty one. */
   readonly state?: RuntimeState;
+  /** Gateway vars on top of the bench's raised budgets (e.g. group limits for bench/groups.bench.ts). */
+  readonly vars?: Readonly<Record<string, string>>;
 }
 
 /** Name of the gateway's service in workerd, as the inspector knows it. */
@@ -125,7 +127,7 @@ export async function startRuntime(bundles: Bundles, options: RuntimeOptions = {
       scriptPath: bundles.gateway,
       // Module names are taken relative to this; the bundles live outside the repository.
       modulesRoot: dirname(bundles.gateway),
-      bindings: { ...configVars, ...secrets, ...BENCH_VARS },
+      bindings: { ...configVars, ...secrets, ...BENCH_VARS, ...options.vars },
       // The JWKS cron is not part of any measured path.
       cronTriggers: [],
     },

@@ -111,7 +111,7 @@ export class GroupMessenger extends Emitter<GroupEvents> {
     this.#markStale(group, result.epoch);
     // New members learn the name now, not with whoever writes next.
     const info = this.store.group(group)?.info;
-    if (result.members.length > 0 && info) await this.#sendBody(group, { type: "group-info", ...info });
+    if (result.members.length > 0 && info) await this.send(group, { type: "group-info", ...info });
     return result;
   }
 
@@ -160,17 +160,13 @@ export class GroupMessenger extends Emitter<GroupEvents> {
     const full: GroupInfo = { ...info, updatedAtMs: Date.now() };
     const g = this.store.group(group);
     if (g) this.#save({ ...g, info: full });
-    await this.#sendBody(group, { type: "group-info", ...full });
+    await this.send(group, { type: "group-info", ...full });
   }
 
   // ---- sending -----------------------------------------------------------------------------
 
   /** Encrypts `body` once for every member device and sends it; resolves once the group logged it. */
   async send(group: string, body: ContentBody, replyTo?: Content["replyTo"]): Promise<Content> {
-    return this.#sendBody(group, body, replyTo);
-  }
-
-  async #sendBody(group: string, body: ContentBody, replyTo?: Content["replyTo"]): Promise<Content> {
     const content: Content = { id: newStanzaId(), sentAtMs: Date.now(), body, replyTo };
     // Known before it leaves: a member's retry request can come back before the ack is handled.
     const now = Date.now();
@@ -394,7 +390,7 @@ export class GroupMessenger extends Emitter<GroupEvents> {
     // Someone who accepted an invitation was not a member when the name went out: one admin
     // device sends it again (the others have it, and ignore it).
     const info = this.store.group(group)?.info;
-    if (welcomer && info) await this.#sendBody(group, { type: "group-info", ...info }).catch(() => undefined);
+    if (welcomer && info) await this.send(group, { type: "group-info", ...info }).catch(() => undefined);
     return true;
   }
 
