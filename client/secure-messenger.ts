@@ -66,7 +66,6 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
   ) {
     super();
     this.groups = new GroupMessenger(messenger, this.#pairwise(), options.groupStore ?? new MemoryGroupStore(), self, options.inlineKeyBudget);
-    this.groups.pairwiseSessionWith = (a) => new SessionCipher(this.store, a).hasSession();
     messenger.onMessage((m) => this.#receive(m));
     messenger.onReceipt(async (r) => {
       if (r.type === "retry" && !(await this.groups.serveRetry(r.from, r.fromDevice, r.id))) await this.#serveRetry(r.from, r.fromDevice, r.id);
@@ -224,6 +223,7 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
         this.#remember(stanzaId, to, content, freshSessionFor !== undefined);
       },
       decrypt: (from, fromDevice, enc) => this.#decrypt(from, fromDevice, enc),
+      hasSession: (a) => new SessionCipher(this.store, a).hasSession(),
     };
   }
 

@@ -31,6 +31,8 @@ export interface PairwiseChannel {
   /** A 1:1 message to every device of `to` (this user: its other devices), served again on a retry request. */
   send(to: string, content: Content, freshSessionFor?: string): Promise<void>;
   decrypt(from: string, fromDevice: string, enc: Enc): Content;
+  /** Whether a session with `user.device` exists (a first message is a larger pkmsg). */
+  hasSession(address: string): boolean;
 }
 
 export interface GroupContent {
@@ -242,7 +244,7 @@ export class GroupMessenger extends Emitter<GroupEvents> {
       group: g.id,
       body: { type: "group-key", distribution: distributionMessage(key.state), ...(g.info ? { info: g.info } : {}) },
     };
-    const fresh = needKey.filter((d) => !this.pairwiseSessionWith(d)).length;
+    const fresh = needKey.filter((d) => !this.pairwise.hasSession(d)).length;
     const estimate = needKey.length * MSG_ESTIMATE + fresh * (PKMSG_ESTIMATE - MSG_ESTIMATE);
     if (estimate <= this.inlineKeyBudget) return { encs: await this.pairwise.encryptFor(needKey, encodeContent(keyContent)), inline: needKey.slice(), delivered: [] };
     const users = new Set(needKey.map(userOf));
@@ -250,20 +252,17 @@ export class GroupMessenger extends Emitter<GroupEvents> {
     return { encs: [], inline: [], delivered: this.#memberDevices(g).filter((d) => users.has(userOf(d))) };
   }
 
-  /** Set by SecureMessenger: whether a pairwise session exists (to estimate ciphertext sizes). */
-  pairwiseSessionWith: (address: string) => boolean = () => true;
-
   // ---- receiving ---------------------------------------------------------------------------
 
   /** A delivered group message: the pairwise key first if there is one, then the skmsg. */
   async receive(m: IncomingMessage): Promise<void> {
     const group = m.group!;
     const address = addressOf(m.from, m.fromDevice);
-    const fail = async (err: unknown, askAgain: boolean) => {
+    const fail = async (err: unknown) => {
       const reason = err instanceof SenderKeyError || err instanceof DecryptError ? err.reason : (err as Error).message;
       this.emit("decryptFailed", { group: group.id, from: m.from, fromDevice: m.fromDevice, id: m.id, reason });
       // A duplicate was handled once already; anything else the sender can repair by resending.
-      if (askAgain && reason !== "duplicate") await this.messenger.sendReceipt(m.from, m.id, "retry");
+      if (reason !== "duplicate") await this.messenger.sendReceipt(m.from, m.id, "retry");
     };
     // A key that does not open (a broken session) need not cost the message if the skmsg
     // still decrypts: the retry then brings the key again on a fresh session.
@@ -281,9 +280,9 @@ export class GroupMessenger extends Emitter<GroupEvents> {
       this.store.saveSenderKey(group.id, address, result.record);
       content = decodeContent(result.plaintext);
     } catch (err) {
-      return fail(keyFailure ?? err, true);
+      return fail(keyFailure ?? err);
     }
-    if (keyFailure !== undefined) await fail(keyFailure, true);
+    if (keyFailure !== undefined) await fail(keyFailure);
     await this.#deliver(group.id, m.from, m.fromDevice, content);
   }
 
