@@ -160,9 +160,11 @@ export class GroupMessenger extends Emitter<GroupEvents> {
   /** Sets the group's name and picture: a group message, so only members ever see them. */
   async setInfo(group: string, info: Omit<GroupInfo, "updatedAtMs">): Promise<void> {
     const full: GroupInfo = { ...info, updatedAtMs: Date.now() };
-    const g = this.store.group(group);
-    if (g) this.#save({ ...g, info: full });
     await this.send(group, { type: "group-info", ...full });
+    // Kept only once sent, so a key going out with this very message carries the info members
+    // had: the change then reaches each of them as the group content it is.
+    const g = this.store.group(group);
+    if (g && !(g.info && g.info.updatedAtMs >= full.updatedAtMs)) this.#save({ ...g, info: full });
   }
 
   // ---- sending -----------------------------------------------------------------------------

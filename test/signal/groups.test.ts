@@ -197,6 +197,36 @@ describe("SDK groups", () => {
     closeAll(alice, bob, mallory);
   });
 
+  it("a new name and picture reach every member, the newest change winning everywhere", async () => {
+    const alice = await groupDevice();
+    const bob = await groupDevice();
+    const g = await alice.secure.groups.create([bob.device.networkId], { name: "Old" });
+    await eventually(async () => bob.secure.groups.info(g.id)?.name === "Old");
+    const picture = {
+      kind: "image" as const,
+      url: "",
+      mediaKey: new Uint8Array(32).fill(7),
+      fileSha256: new Uint8Array(32).fill(1),
+      encryptedSha256: new Uint8Array(32).fill(2),
+      size: 1234,
+      mimeType: "image/jpeg",
+      width: 64,
+      height: 64,
+    };
+    await bob.secure.groups.setInfo(g.id, { name: "New", picture });
+    const seen = await eventually(async () => (alice.secure.groups.info(g.id)?.name === "New" ? alice.secure.groups.info(g.id) : undefined));
+    expect(seen.picture).toMatchObject({ size: 1234, mimeType: "image/jpeg", width: 64, mediaKey: picture.mediaKey });
+    expect(alice.infos.at(-1)).toMatchObject({ group: g.id, by: bob.device.networkId });
+    // The change also reached Alice's application as group content, once.
+    expect(alice.groupInbox.filter((c) => c.content.body.type === "group-info")).toHaveLength(1);
+    // An older change arriving late changes nothing.
+    await alice.secure.groups.send(g.id, { type: "group-info", name: "Stale", updatedAtMs: 1 });
+    await alice.secure.groups.send(g.id, { type: "text", text: "after" });
+    await untilTexts(bob, g.id, 1);
+    expect(bob.secure.groups.info(g.id)?.name).toBe("New");
+    closeAll(alice, bob);
+  });
+
   it("group state survives export and import, keys included", async () => {
     const alice = await groupDevice();
     const bob = await groupDevice();
