@@ -35,6 +35,12 @@
 //   (`group-create` with 37 members, then `group-add` 37 at a time) and checks the member
 //   device list with `group-get` before computing phash. Group limits, budgets and the dev
 //   provider's message budget are raised so no limit shapes a measurement.
+// - Burst: for the 256-member one-device group, K = BENCH_BURST (default 20) group messages
+//   sent at once, against the same K × 256 deliveries by K × 256 1:1 sends also all sent at
+//   once; BENCH_BURST_ROUNDS (default 5) of each, alternating, after one warm-up of each. Under
+//   a burst the group object's fan-out can carry many log entries in one call per member (up
+//   to 64), which 1:1 sends to different recipients cannot share. "Last device" is then the
+//   time until the last device holds all K; CPU is per (message, device) delivered.
 // Linux only (/proc). BENCH_PROFILE=1 adds CPU profiles of the gateway isolate during 3 extra
 // rounds of each path for the largest one-device group (not the measured rounds: the profiler
 // slows what it watches). BENCH_ROUNDS, BENCH_GROUP_SIZES (e.g. "16,64") and BENCH_MIX_USERS
@@ -56,6 +62,9 @@ const SIZES = (process.env.BENCH_GROUP_SIZES ?? "16,256,1024").split(",").map(Nu
 const MIX_USERS = Number(process.env.BENCH_MIX_USERS ?? "256");
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const PROFILE_ROUNDS = 3;
+const BURST = Number(process.env.BENCH_BURST ?? "20");
+const BURST_ROUNDS = Number(process.env.BENCH_BURST_ROUNDS ?? "5");
+const BURST_SIZE = 256;
 const devicesOfMixUser = (i: number) => (i % 3) + 1;
 /** 114 random bytes: 152 base64 characters, a small SenderKeyMessage's size. */
 const SKMSG = randomBytes(114).toString("base64");
@@ -349,6 +358,8 @@ describe("group fan-out vs separate 1:1 sends (issue 15)", () => {
     const summary: string[][] = [];
     const notes: string[] = [];
     const profiles: string[] = [];
+    const burstRows: string[][] = [];
+    const burstNotes: string[] = [];
     let sent = 0;
     for (const { name, group } of cases) {
       const withPairwise = group.members.length <= 16;
@@ -358,17 +369,25 @@ describe("group fan-out vs separate 1:1 sends (issue 15)", () => {
         sent += group.devices;
         return measureRound(`group message ${id} to ${name}`, [id], group.devices, () => sender.messenger.sendGroupMessage(group, SKMSG, encs, id));
       };
-      const directRound = () => {
+      // `k` messages to every member, all in flight at once (k = 1: the one-at-a-time rounds).
+      const groupBurst = (k: number) => {
+        const base = `gb${++roundSeq}`;
+        const ids = Array.from({ length: k }, (_, j) => `${base}-${j}`);
+        sent += k * group.devices;
+        return measureRound(`group burst ${base} to ${name}`, ids, k * group.devices, () => Promise.all(ids.map((id) => sender.messenger.sendGroupMessage(group, SKMSG, [], id))));
+      };
+      const directBurst = (k: number) => {
         const base = `d${++roundSeq}`;
-        const ids = group.members.map((_, i) => `${base}-${i}`);
-        sent += group.devices;
-        return measureRound(`1:1 round ${base} to ${name}`, ids, group.devices, () =>
-          Promise.all(group.members.map((u, i) => {
+        const ids = Array.from({ length: k }, (_, j) => group.members.map((_, i) => `${base}-${j}-${i}`));
+        sent += k * group.devices;
+        return measureRound(`1:1 round ${base} to ${name}`, ids.flat(), k * group.devices, () =>
+          Promise.all(ids.flatMap((row) => group.members.map((u, i) => {
             const encs: Enc[] = u.devices.map((d) => ({ device: d.bench.deviceId, type: "msg", payload: SKMSG }));
-            return sender.messenger.sendMessage(u.networkId, encs, ids[i]);
-          })),
+            return sender.messenger.sendMessage(u.networkId, encs, row[i]);
+          }))),
         );
       };
+      const directRound = () => directBurst(1);
       // Warm-up: wakes every member's object and compiles both paths.
       await groupRound(false);
       await directRound();
@@ -398,6 +417,23 @@ describe("group fan-out vs separate 1:1 sends (issue 15)", () => {
       summary.push([label, times(g.lastP50 / d.lastP50), times(g.cpuPerMsg / d.cpuPerMsg), times(g.ackP50 / d.ackP50), ms(g.cpuPerDevice), ms(d.cpuPerDevice)]);
       notes.push(`${label}: ${rounds} rounds of each in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
       console.log(`[${label}] last device p50 group ${ms(g.lastP50)}, 1:1 ${ms(d.lastP50)}; gateway CPU / device group ${ms(g.cpuPerDevice)}, 1:1 ${ms(d.cpuPerDevice)}`);
+      if (BURST > 1 && group.members.length === BURST_SIZE && group.devices === BURST_SIZE) {
+        await groupBurst(BURST);
+        await directBurst(BURST);
+        const burst = { group: [] as Sample[], direct: [] as Sample[] };
+        const b0 = performance.now();
+        for (let r = 0; r < BURST_ROUNDS; r++) {
+          burst.group.push(await groupBurst(BURST));
+          burst.direct.push(await directBurst(BURST));
+        }
+        const bg = stats(burst.group, BURST * group.devices);
+        const bd = stats(burst.direct, BURST * group.devices);
+        burstRows.push([label, `${BURST} group messages at once`, ...statCells(bg)]);
+        burstRows.push([label, `${BURST} × ${group.members.length} 1:1 at once`, ...statCells(bd)]);
+        burstRows.push([label, "group / 1:1", ...ratioCells(bg, bd)]);
+        burstNotes.push(`${label}: ${BURST_ROUNDS} bursts of each in ${((performance.now() - b0) / 1000).toFixed(1)} s.`);
+        console.log(`[${label}, burst of ${BURST}] last device p50 group ${ms(bg.lastP50)}, 1:1 ${ms(bd.lastP50)}; gateway CPU / (message, device) group ${ms(bg.cpuPerDevice)}, 1:1 ${ms(bd.cpuPerDevice)}`);
+      }
       if (profiler && group.members.length === largest && group.devices === largest) {
         for (const [title, round] of [["group message", () => groupRound(false)], ["1:1 sends", directRound]] as const) {
           const { profile } = await profiler.during(async () => {
@@ -415,6 +451,12 @@ describe("group fan-out vs separate 1:1 sends (issue 15)", () => {
       ...notes,
     ]);
     table("Group fan-out / N separate 1:1 sends (below 1× the group is cheaper)", ["recipients", "last device p50", "gateway CPU / msg", "sender ack p50", "group CPU / device", "1:1 CPU / device"], summary);
+    if (burstRows.length > 0) {
+      table(`Burst: ${BURST} messages in flight at once to every member`, ["recipients", "path", "last device has all p50", "last device has all p95", "last sender ack p50", "last sender ack p95", "gateway CPU / burst", "gateway CPU / (message, device)", "Node CPU / burst (all clients)"], burstRows, [
+        `${BURST_ROUNDS} bursts of each after one warm-up each, group and 1:1 alternating. Group: ${BURST} Messenger.sendGroupMessage at once; 1:1: ${BURST} × N Messenger.sendMessage at once. CPU as above, the median burst, divided by ${BURST} × the member devices.`,
+        ...burstNotes,
+      ]);
+    }
     for (const p of profiles) console.log(p);
     expect(deliveries.unexpected).toBe(0);
     expect(deliveries.duplicates).toBe(0);
