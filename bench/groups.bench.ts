@@ -24,7 +24,7 @@
 //   device delivered = that / member devices. Node CPU: this process (all member devices'
 //   SDKs and the sender) over the same window.
 // - Rounds: BENCH_ROUNDS (default 20) per size, half that for the 1024-device group (its
-//   rounds take seconds each: the whole run stays near 5 minutes), group and 1:1 alternating
+//   rounds take seconds each: the whole run, burst included, takes about 5.5 minutes), group and 1:1 alternating
 //   so drift in machine load hits both alike, after one warm-up round of each (not counted).
 //   Median and p95 over rounds for times; CPU is the median round too, because work that is
 //   not the round's lands in whichever round is running (e.g. workerd evicting the objects of
