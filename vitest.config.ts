@@ -32,6 +32,9 @@ export default defineConfig({
                 // Small enough for test/groups to reach.
                 GROUP_MAX_MEMBERS: "4",
                 GROUP_ADDS_PER_MINUTE: "10",
+                // test/calls checks the credentials; no TURN server runs for these.
+                TURN_URLS: "turn:127.0.0.1:3478?transport=udp turns:turn.parley.test:5349",
+                TURN_SECRET: b64url(24),
               },
               // The Internet, as far as the gateway can tell: every https request leaving
               // workerd reaches a virtual host of the provider server (media hosts, and the

@@ -196,6 +196,29 @@ export class Messenger extends Emitter<MessengerEvents> {
     return this.#request("iq", id, element("iq", { id, type }, [query]));
   }
 
+  /**
+   * Short-lived credentials for the gateway's TURN servers, for an RTCPeerConnection's
+   * `iceServers` (docs/calls.md); null when the gateway has none.
+   */
+  async turnCredentials(): Promise<{ urls: string[]; username: string; credential: string; ttlSeconds: number; expiresMs: number } | null> {
+    let result: XmlElement;
+    try {
+      result = await this.iq("get", element("turn"));
+    } catch (err) {
+      if (err instanceof NackError && err.code === ("not-found" as NackCode)) return null;
+      throw err;
+    }
+    const t = result.children[0];
+    if (!t) throw new Error("<turn> answered without credentials");
+    return {
+      urls: t.children.map((s) => s.attrs.url ?? ""),
+      username: t.attrs.username ?? "",
+      credential: t.attrs.credential ?? "",
+      ttlSeconds: Number(t.attrs.ttl),
+      expiresMs: Number(t.attrs.expires) * 1000,
+    };
+  }
+
   async ping(): Promise<void> {
     await this.iq("get", element("ping"));
   }

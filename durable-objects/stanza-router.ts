@@ -3,6 +3,7 @@ import { mediaMaxBytes } from "../gateway/media/content-address.ts";
 import { issueMediaToken, MEDIA_TOKEN_TTL_MS } from "../gateway/media/media-token.ts";
 import { CloseCode } from "../protocol/close-codes.ts";
 import { KeyFormatError } from "../protocol/signal/keys.ts";
+import { turnCredentials, turnServers } from "../gateway/calls/turn-credentials.ts";
 import { ack, bundleElement, iqResult, MAX_STANZA_BYTES, nack, readClientStanza, STANZA_ID, StanzaError, type ClientStanza, type IqQuery } from "../protocol/stanzas/index.ts";
 import { element, parseXml, XmlError, type XmlElement } from "../protocol/xml/index.ts";
 import type { Consent } from "./consent.ts";
@@ -247,6 +248,14 @@ async function iq(ctx: RouterContext, id: string, q: IqQuery): Promise<XmlElemen
   switch (q.kind) {
     case "ping":
       return iqResult(id);
+    case "turn-credentials": {
+      const servers = turnServers(ctx.env);
+      if (!servers) return element("iq", { id, type: "error" }, [element("error", { code: "not-found", text: "this gateway has no TURN servers" })]);
+      const c = await turnCredentials(servers, ctx.networkId, ctx.nowMs);
+      return iqResult(id, [
+        element("turn", { username: c.username, credential: c.credential, ttl: c.ttlSeconds, expires: c.expires }, c.urls.map((url) => element("server", { url }))),
+      ]);
+    }
     case "lookup": {
       if (ctx.lookupLimit.take(1, ctx.nowMs) === 0) {
         throw new StanzaError("rate-limited", "too many directory lookups", { retry_ms: String(ctx.lookupLimit.retryAfterMs(ctx.nowMs)) });

@@ -49,6 +49,12 @@ export interface Env {
   readonly GROUPS_CREATED_PER_MINUTE?: string;
   /** Per-user budget of members added to groups, invitations included (default 100 a minute). */
   readonly GROUP_ADDS_PER_MINUTE?: string;
+  /** TURN servers handed to devices for calls, space-separated `turn:` / `turns:` URIs (docs/calls.md); unset: none. */
+  readonly TURN_URLS?: string;
+  /** The TURN servers' shared secret (coturn's static-auth-secret). Secret. */
+  readonly TURN_SECRET?: string;
+  /** How long TURN credentials stay valid (default 3600 s). */
+  readonly TURN_TTL_SECONDS?: string;
   /** Ed25519 seed of the built-in development provider; unset in production, which disables it. */
   readonly DEV_PROVIDER_KEY?: string;
 }

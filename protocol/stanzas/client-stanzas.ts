@@ -37,6 +37,8 @@ export type IqQuery =
   | { readonly kind: "get-key-count" }
   | { readonly kind: "get-bundles"; readonly user: string }
   | { readonly kind: "media-token" }
+  /** Short-lived credentials for the gateway's TURN servers (docs/calls.md). */
+  | { readonly kind: "turn-credentials" }
   /** Removes one of the asking user's own devices (any of them may; docs/stanzas.md). */
   | { readonly kind: "device-remove"; readonly device: string }
   | { readonly kind: "group"; readonly query: GroupQuery };
@@ -92,6 +94,8 @@ function readIq(el: XmlElement, id: string): ClientStanza {
     switch (`${type} ${q.name}`) {
       case "get ping":
         return { kind: "ping" };
+      case "get turn":
+        return { kind: "turn-credentials" };
       case "get lookup": {
         const provider = attr(q, "provider");
         const identifier = attr(q, "identifier");

@@ -47,6 +47,8 @@ describe("SDK over real TCP WebSockets against wrangler dev", () => {
     const receipt = new Promise((resolve) => alice.messenger.onReceipt(resolve));
     await bob.messenger.sendReceipt(a.networkId, id, "read");
     expect(await receipt).toMatchObject({ id, type: "read", from: b.networkId });
+    // The embedded defaults configure no TURN server: a device is told so, not handed credentials.
+    expect(await alice.messenger.turnCredentials()).toBeNull();
     alice.conn.close();
     bob.conn.close();
   });
