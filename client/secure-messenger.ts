@@ -1,5 +1,5 @@
 import { decodeContent, encodeContent, type Content, type ContentBody } from "../protocol/content.ts";
-import { base64UrlToBytes } from "../protocol/bytes.ts";
+import { base64UrlToBytes, bytesToBase64 } from "../protocol/bytes.ts";
 import { readBundle, keyUploadElement, type Enc, type PairwiseEnc, type WireBundle } from "../protocol/stanzas/index.ts";
 import { element } from "../protocol/xml/index.ts";
 import {
@@ -36,11 +36,6 @@ export interface SecureMessengerEvents extends Record<string, unknown> {
 }
 
 const address = (networkId: string, deviceId: string) => `${networkId}.${deviceId}`;
-const b64 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
 const randomId = () => 1 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 0xfffffe);
 
 /**
@@ -157,7 +152,7 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
       freshSessionFor = undefined;
       const encs: Enc[] = devices.map((device) => {
         const { type, body } = new SessionCipher(this.store, address(to, device)).encrypt(plaintext);
-        return { device, type, payload: b64(body) };
+        return { device, type, payload: bytesToBase64(body) };
       });
       try {
         // A nacked stanza was not stored, so its ID can be used again.
@@ -210,7 +205,7 @@ export class SecureMessenger extends Emitter<SecureMessengerEvents> {
           if (missing.length > 0) await this.#establish(user, missing);
           for (const device of devices) {
             const { type, body } = new SessionCipher(this.store, address(user, device)).encrypt(plaintext);
-            encs.push({ to: user, device, type, payload: b64(body) });
+            encs.push({ to: user, device, type, payload: bytesToBase64(body) });
           }
         }
         return encs;

@@ -54,6 +54,13 @@ export function bytesToBase64Url(bytes: Uint8Array): string {
   return out;
 }
 
+/** Standard base64 with padding (RFC 4648 §4): Signal ciphertexts in <enc>, TURN credentials. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
 /** Accepts base64url or standard base64, with or without padding; rejects anything else. */
 export function base64UrlToBytes(text: string): Uint8Array {
   const clean = text.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");

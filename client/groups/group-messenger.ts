@@ -4,7 +4,7 @@
 // no longer a member device (a member left or was removed, or a device was removed).
 import type { Content, ContentBody, GroupInfo } from "../../protocol/content.ts";
 import { encodeContent, decodeContent } from "../../protocol/content.ts";
-import { base64UrlToBytes } from "../../protocol/bytes.ts";
+import { base64UrlToBytes, bytesToBase64 } from "../../protocol/bytes.ts";
 import { phashOf, type Enc, type GroupChange, type PairwiseEnc } from "../../protocol/stanzas/index.ts";
 import {
   createSenderKey,
@@ -66,11 +66,6 @@ const RETRY_WINDOW_MS = 10 * 60_000;
 /** Content IDs remembered to drop a group message that arrives twice (a 1:1 resend after a retry request). */
 const SEEN_CONTENT = 5_000;
 
-const b64 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
 const addressOf = (user: string, device: string) => `${user}.${device}`;
 const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
 const userOf = (address: string) => address.slice(0, address.lastIndexOf("."));
@@ -205,7 +200,7 @@ export class GroupMessenger extends Emitter<GroupEvents> {
       const { state, message } = groupEncrypt(key.state, plaintext);
       this.#save({ ...g, ownKey: { state, sharedWith: union(key.sharedWith, delivered) } });
       try {
-        await this.messenger.sendGroupMessage({ id: groupId, epoch: g.epoch, phash: phashOf(devices) }, b64(message), encs, content.id);
+        await this.messenger.sendGroupMessage({ id: groupId, epoch: g.epoch, phash: phashOf(devices) }, bytesToBase64(message), encs, content.id);
         const now = this.store.group(groupId) ?? g;
         if (now.ownKey) this.#save({ ...now, ownKey: { state: now.ownKey.state, sharedWith: union(now.ownKey.sharedWith, inline) } });
         return;

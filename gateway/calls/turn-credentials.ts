@@ -2,6 +2,7 @@
 // which coturn checks with `use-auth-secret` + `static-auth-secret`: the username is the expiry
 // (Unix seconds) and the user, the password the base64 HMAC-SHA1 of the username under the
 // shared secret. The TURN server needs no call to the gateway and keeps no user list.
+import { bytesToBase64 } from "../../protocol/bytes.ts";
 import type { Env } from "../env.ts";
 
 /** Long enough for a call: TURN servers check the expiry on every allocation refresh too. */
@@ -43,7 +44,5 @@ export async function turnCredentials(servers: NonNullable<ReturnType<typeof tur
   const expires = Math.floor(nowMs / 1000) + servers.ttlSeconds;
   const username = `${expires}:${networkId}`;
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await cached.key, new TextEncoder().encode(username)));
-  let s = "";
-  for (const b of mac) s += String.fromCharCode(b);
-  return { urls: servers.urls, username, credential: btoa(s), ttlSeconds: servers.ttlSeconds, expires };
+  return { urls: servers.urls, username, credential: bytesToBase64(mac), ttlSeconds: servers.ttlSeconds, expires };
 }

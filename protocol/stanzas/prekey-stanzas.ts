@@ -1,4 +1,4 @@
-import { base64UrlToBytes } from "../bytes.ts";
+import { base64UrlToBytes, bytesToBase64 } from "../bytes.ts";
 import { EC_PUBLIC_LENGTH, KYBER_PUBLIC_LENGTH, SIGNATURE_LENGTH } from "../signal/keys.ts";
 import { element, type XmlElement } from "../xml/index.ts";
 import { StanzaError } from "./errors.ts";
@@ -41,11 +41,6 @@ export interface WireBundle {
 export const MAX_PREKEYS_PER_UPLOAD = 100;
 export const MAX_KYBER_PREKEYS_PER_UPLOAD = 16;
 
-const b64 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
 
 function bytes(el: XmlElement, what: string, length: number): Uint8Array {
   let out: Uint8Array;
@@ -98,21 +93,21 @@ export function readKeyUpload(keys: XmlElement): KeyUpload {
 }
 
 const signedElement = (name: string, k: SignedKey, attrs: Record<string, string> = {}): XmlElement =>
-  element(name, { id: k.id, signature: b64(k.signature), ...attrs }, b64(k.publicKey));
+  element(name, { id: k.id, signature: bytesToBase64(k.signature), ...attrs }, bytesToBase64(k.publicKey));
 
 export function keyUploadElement(u: KeyUpload): XmlElement {
   const children: XmlElement[] = [];
-  if (u.identityKey) children.push(element("identity", {}, b64(u.identityKey)));
+  if (u.identityKey) children.push(element("identity", {}, bytesToBase64(u.identityKey)));
   if (u.signedPreKey) children.push(signedElement("signed", u.signedPreKey));
   if (u.lastResortKyber) children.push(signedElement("kyber", u.lastResortKyber, { "last-resort": "true" }));
-  for (const k of u.preKeys) children.push(element("prekey", { id: k.id }, b64(k.publicKey)));
+  for (const k of u.preKeys) children.push(element("prekey", { id: k.id }, bytesToBase64(k.publicKey)));
   for (const k of u.kyberPreKeys) children.push(signedElement("kyber", k));
   return element("keys", { registration: u.registrationId }, children);
 }
 
 export function bundleElement(b: WireBundle): XmlElement {
-  const children = [element("identity", {}, b64(b.identityKey)), signedElement("signed", b.signedPreKey), signedElement("kyber", b.kyberPreKey)];
-  if (b.preKey) children.push(element("prekey", { id: b.preKey.id }, b64(b.preKey.publicKey)));
+  const children = [element("identity", {}, bytesToBase64(b.identityKey)), signedElement("signed", b.signedPreKey), signedElement("kyber", b.kyberPreKey)];
+  if (b.preKey) children.push(element("prekey", { id: b.preKey.id }, bytesToBase64(b.preKey.publicKey)));
   return element("bundle", { device: b.deviceId, registration: b.registrationId }, children);
 }
 
